@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+from django.views.generic import RedirectView
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/"), name="home"),
+    path("login/", RedirectView.as_view(url="/"), name="login"),
+    path("two-factor/", RedirectView.as_view(url="/"), name="two_factor_setup"),
+    path("two-factor/verify/", RedirectView.as_view(url="/"), name="two_factor_verify"),
+]

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from peercircle.api import api
+
+admin.site.site_header = "PeerCircle administration"
+
+urlpatterns = [
+    path("", include("peercircle.programmes.urls_public")),
+    path("account/", include("peercircle.accounts.urls")),
+    path("manage/", include("peercircle.programmes.urls_manage")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("peercircle.core.urls")),
+]

@@ -1,0 +1,276 @@
+"""Reads for programmes: the public finder, group pages, my groups, registers.
+
+Every list here runs a fixed number of queries whatever the size of the data
+(tests assert it). See docs/finder.md and docs/programmes.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from peercircle.programmes import geo
+from peercircle.programmes.models import (
+    Attendance,
+    AttendanceStatus,
+    Delivery,
+    Enrolment,
+    EnrolmentStatus,
+    Facilitation,
+    Group,
+    Session,
+    SessionStatus,
+)
+
+MAX_RADIUS_KM = 500.0
+
+
+@dataclass(frozen=True)
+class FinderQuery:
+    text: str = ""
+    focus: str = ""
+    delivery: str = ""  # "in_person", "online", "hybrid" or "" for any
+    language: str = ""
+    weekday: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float = 25.0
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class FinderHit:
+    group: Group
+    distance_km: float | None
+    next_session: datetime | None
+
+
+@dataclass
+class FinderPage:
+    hits: list[FinderHit]
+    total: int
+    page: int
+    pages: int
+
+
+def _next_session_subquery(now: datetime) -> Subquery:
+    return Subquery(
+        Session.objects.filter(group=OuterRef("pk"), status=SessionStatus.SCHEDULED, starts_at__gte=now)
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+
+
+def finder_search(query: FinderQuery) -> FinderPage:
+    """Listed, active groups matching the query.
+
+    With a location, in-person and hybrid groups within the radius come first,
+    nearest first, followed by online groups (which are near everyone) unless a
+    format was chosen that excludes them. Without a location, by next session.
+    """
+    now = timezone.now()
+    groups = Group.objects.filter(listed=True, is_active=True, programme__is_active=True)
+    if query.text:
+        for word in query.text.split()[:6]:
+            groups = groups.filter(
+                Q(name__icontains=word)
+                | Q(description__icontains=word)
+                | Q(programme__name__icontains=word)
+                | Q(area__icontains=word)
+                | Q(venue_name__icontains=word)
+            )
+    if query.focus:
+        groups = groups.filter(programme__focus=query.focus)
+    if query.delivery == Delivery.IN_PERSON:
+        groups = groups.filter(delivery__in=[Delivery.IN_PERSON, Delivery.HYBRID])
+    elif query.delivery == Delivery.ONLINE:
+        groups = groups.filter(delivery__in=[Delivery.ONLINE, Delivery.HYBRID])
+    elif query.delivery == Delivery.HYBRID:
+        groups = groups.filter(delivery=Delivery.HYBRID)
+    if query.language:
+        groups = groups.filter(language=query.language)
+    if query.weekday is not None:
+        groups = groups.filter(weekday=query.weekday)
+    groups = groups.annotate(next_session_at=_next_session_subquery(now))
+
+    located = query.latitude is not None and query.longitude is not None
+    if located:
+        radius = min(max(query.radius_km, 0.5), MAX_RADIUS_KM)
+        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(query.latitude, query.longitude, radius)
+        near_q = Q(latitude__gte=min_lat, latitude__lte=max_lat, longitude__gte=min_lon, longitude__lte=max_lon)
+        candidates = groups.filter(near_q | Q(delivery=Delivery.ONLINE))
+        rows = list(candidates.values_list("pk", "latitude", "longitude", "delivery", "next_session_at"))
+        scored: list[tuple[int, float, Any, int]] = []
+        for pk, lat, lon, delivery, next_at in rows:
+            if delivery == Delivery.ONLINE or lat is None:
+                scored.append((1, 0.0, next_at, pk))
+                continue
+            distance = geo.haversine_km(query.latitude, query.longitude, lat, lon)
+            if distance <= radius:
+                scored.append((0, distance, next_at, pk))
+        scored.sort(key=lambda row: (row[0], row[1], row[2] or datetime.max.replace(tzinfo=UTC), row[3]))
+        total = len(scored)
+        pages = max(1, -(-total // query.per_page))
+        page = min(max(1, query.page), pages)
+        window = scored[(page - 1) * query.per_page : page * query.per_page]
+        distances = {pk: (None if online else dist) for online, dist, _, pk in window}
+        order = [pk for _, _, _, pk in window]
+        loaded = {g.pk: g for g in _with_display_data(groups.filter(pk__in=order))}
+        hits = [FinderHit(loaded[pk], distances[pk], loaded[pk].next_session_at) for pk in order if pk in loaded]
+        return FinderPage(hits=hits, total=total, page=page, pages=pages)
+
+    total = groups.count()
+    pages = max(1, -(-total // query.per_page))
+    page = min(max(1, query.page), pages)
+    ordered = groups.order_by("next_session_at", "name", "pk")
+    window = _with_display_data(ordered[(page - 1) * query.per_page : page * query.per_page])
+    return FinderPage(
+        hits=[FinderHit(g, None, g.next_session_at) for g in window], total=total, page=page, pages=pages
+    )
+
+
+def _with_display_data(groups: QuerySet[Group]) -> list[Group]:
+    return list(groups.select_related("programme", "organisation"))
+
+
+def group_upcoming_sessions(group: Group, *, limit: int = 5) -> list[Session]:
+    return list(group.sessions.filter(ends_at__gte=timezone.now()).order_by("starts_at")[:limit])
+
+
+def group_facilitator_pseudonyms(group: Group) -> list[str]:
+    return list(
+        Facilitation.objects.filter(group=group).order_by("role", "user__pseudonym").values_list("user__pseudonym", flat=True)
+    )
+
+
+def enrolment_for(user: Any, group: Group) -> Enrolment | None:
+    if not user.is_authenticated:
+        return None
+    return Enrolment.objects.filter(group=group, user=user, status__in=["active", "waiting", "offered"]).first()
+
+
+def waiting_position(enrolment: Enrolment) -> int | None:
+    if enrolment.status != EnrolmentStatus.WAITING:
+        return None
+    ahead = Enrolment.objects.filter(group_id=enrolment.group_id, status=EnrolmentStatus.WAITING).filter(
+        Q(waiting_since__lt=enrolment.waiting_since) | Q(waiting_since=enrolment.waiting_since, id__lt=enrolment.id)
+    )
+    return ahead.count() + 1
+
+
+def my_enrolments(user: Any) -> list[Enrolment]:
+    """The person's current enrolments with the next few sessions of each (3 queries)."""
+    now = timezone.now()
+    upcoming = Session.objects.filter(ends_at__gte=now).order_by("starts_at")
+    enrolments = (
+        Enrolment.objects.filter(user=user, status__in=["active", "waiting", "offered"])
+        .select_related("group__programme", "group__organisation")
+        .prefetch_related(Prefetch("group__sessions", queryset=upcoming, to_attr="upcoming_sessions"))
+        .order_by("group__name")
+    )
+    result = list(enrolments)
+    for enrolment in result:
+        enrolment.group.upcoming_sessions = enrolment.group.upcoming_sessions[:4]
+    return result
+
+
+def my_sessions_for_calendar(user: Any) -> list[Session]:
+    """Sessions of the person's active groups, from 30 days ago on."""
+    since = timezone.now() - timedelta(days=30)
+    return list(
+        Session.objects.filter(
+            group__enrolments__user=user, group__enrolments__status=EnrolmentStatus.ACTIVE, starts_at__gte=since
+        )
+        .select_related("group")
+        .order_by("starts_at")
+    )
+
+
+def group_members(group: Group) -> list[Enrolment]:
+    return list(
+        Enrolment.objects.filter(group=group, status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.OFFERED])
+        .select_related("user")
+        .order_by("user__pseudonym")
+    )
+
+
+def group_waiting_list(group: Group) -> list[Enrolment]:
+    return list(
+        Enrolment.objects.filter(group=group, status=EnrolmentStatus.WAITING)
+        .select_related("user")
+        .order_by("waiting_since", "id")
+    )
+
+
+def session_register(session: Session) -> list[tuple[Enrolment, str]]:
+    """Members to mark for a session, with any mark already made."""
+    members = list(
+        Enrolment.objects.filter(group_id=session.group_id, joined_at__isnull=False, joined_at__lte=session.ends_at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=session.starts_at))
+        .select_related("user")
+        .order_by("user__pseudonym")
+    )
+    marks = dict(Attendance.objects.filter(session=session).values_list("user_id", "status"))
+    return [(enrolment, marks.get(enrolment.user_id, "")) for enrolment in members]
+
+
+def missed_two_in_a_row(*, organisation_id: int, group_id: int | None = None) -> list[dict[str, Any]]:
+    """Active members whose last two registered sessions were both "absent".
+
+    Apologies do not count as missed: the person told us. Sessions without a
+    register, and cancelled ones, are skipped. Fixed number of queries.
+    """
+    groups = Group.objects.filter(organisation_id=organisation_id, is_active=True)
+    if group_id is not None:
+        groups = groups.filter(pk=group_id)
+    now = timezone.now()
+    sessions = list(
+        Session.objects.filter(
+            group__in=groups, status=SessionStatus.SCHEDULED, register_taken_at__isnull=False, starts_at__lte=now
+        )
+        .order_by("group_id", "-starts_at")
+        .values_list("pk", "group_id", "starts_at")
+    )
+    by_group: dict[int, list[int]] = {}
+    for pk, gid, _ in sessions:
+        by_group.setdefault(gid, []).append(pk)
+    members = list(
+        Enrolment.objects.filter(group__in=groups, status=EnrolmentStatus.ACTIVE).values_list(
+            "group_id", "user_id", "user__pseudonym", "group__name", "joined_at"
+        )
+    )
+    recent_ids = [pk for ids in by_group.values() for pk in ids[:6]]
+    marks = {
+        (session_id, user_id): status
+        for session_id, user_id, status in Attendance.objects.filter(session_id__in=recent_ids).values_list(
+            "session_id", "user_id", "status"
+        )
+    }
+    result = []
+    for gid, user_id, pseudonym, group_name, _joined in members:
+        # Only sessions where this person is on the register count.
+        theirs = [sid for sid in by_group.get(gid, [])[:6] if (sid, user_id) in marks][:2]
+        if len(theirs) == 2 and all(marks[(sid, user_id)] == AttendanceStatus.ABSENT for sid in theirs):
+            result.append({"group_id": gid, "group_name": group_name, "user_id": user_id, "pseudonym": pseudonym})
+    return sorted(result, key=lambda row: (row["group_name"], row["pseudonym"]))
+
+
+def organisation_groups_overview(organisation_id: int) -> list[Group]:
+    """Groups with member and waiting counts and next session, for the back office (1 query)."""
+    now = timezone.now()
+    return list(
+        Group.objects.filter(organisation_id=organisation_id)
+        .select_related("programme")
+        .annotate(
+            members=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE), distinct=True),
+            waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING), distinct=True),
+            offered=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.OFFERED), distinct=True),
+            next_session_at=Min("sessions__starts_at", filter=Q(sessions__starts_at__gte=now, sessions__status=SessionStatus.SCHEDULED)),
+        )
+        .order_by("programme__name", "name")
+    )

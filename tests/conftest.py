@@ -1,0 +1,146 @@
+"""Personas and shared fixtures.
+
+Each persona holds one role in the "Riverside Peer Support" organisation, except
+the outsider, who is a coordinator of a different organisation and must see
+nothing of Riverside's:
+
+- participant (Sam): a member; sees groups, their own enrolments, pseudonyms only.
+- volunteer (Alex): facilitates the men's group; takes its register; pseudonyms only.
+- coordinator (Jo): manages programmes, groups, waiting lists, registers; may read
+  real names and contact details (audited).
+- safeguarding lead (Priya): may read contact details (audited); does not manage groups.
+- evaluator (Eve): pseudonymised data only; no contact details, no back office.
+- outsider (Olly): coordinator of another organisation; gets 404 for everything of Riverside's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+
+from peercircle.accounts.consent import Purpose
+from peercircle.accounts.services import consent_give
+from peercircle.programmes.services import group_create, programme_create
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, next_weekday
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def org(db):
+    return OrganisationFactory(name="Riverside Peer Support", slug="riverside")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganisationFactory(name="Hilltop Wellbeing", slug="hilltop")
+
+
+def _persona(org, role, username, pseudonym, **context):
+    user = UserFactory(username=username, pseudonym=pseudonym, context=context or None)
+    MembershipFactory(user=user, organisation=org, role=role)
+    return user
+
+
+@pytest.fixture
+def participant(org):
+    user = _persona(org, "participant", "sam", "Sam", gender="man", year_of_birth=1988)
+    consent_give(user=user, organisation=org, purpose=Purpose.SERVICE)
+    return user
+
+
+@pytest.fixture
+def volunteer(org):
+    return _persona(org, "volunteer", "alex", "Alex")
+
+
+@pytest.fixture
+def coordinator(org):
+    return _persona(org, "coordinator", "jo", "Jo")
+
+
+@pytest.fixture
+def safeguarding_lead(org):
+    return _persona(org, "safeguarding_lead", "priya", "Priya")
+
+
+@pytest.fixture
+def evaluator(org):
+    return _persona(org, "evaluator", "eve", "Eve")
+
+
+@pytest.fixture
+def outsider(other_org):
+    return _persona(other_org, "coordinator", "olly", "Olly")
+
+
+@pytest.fixture
+def programme(org, coordinator):
+    return programme_create(
+        actor=coordinator,
+        organisation=org,
+        name="Men's Peer Support",
+        focus="men",
+        description="A place for men to talk.",
+        genders=["man"],
+        min_age=18,
+    )
+
+
+@pytest.fixture
+def group(programme, coordinator, volunteer):
+    return group_create(
+        actor=coordinator,
+        programme=programme,
+        facilitator_ids=[volunteer.pk],
+        name="Monday Men's Group",
+        description="We meet every Monday evening.",
+        delivery="in_person",
+        venue_name="Riverside Community Centre",
+        address="1 River Street, Leeds",
+        area="Leeds",
+        latitude=53.7997,
+        longitude=-1.5492,
+        capacity=3,
+        weekday=0,
+        start_time=dt.time(19, 0),
+        duration_minutes=120,
+        start_date=next_weekday(0),
+    )
+
+
+@pytest.fixture
+def private_group(programme, coordinator):
+    return group_create(
+        actor=coordinator,
+        programme=programme,
+        name="Unlisted Group",
+        delivery="online",
+        capacity=5,
+        weekday=2,
+        start_time=dt.time(10, 0),
+        start_date=next_weekday(2),
+        listed=False,
+    )
+
+
+def member_with_consent(org, **kwargs):
+    user = UserFactory(**kwargs)
+    MembershipFactory(user=user, organisation=org, role="participant")
+    consent_give(user=user, organisation=org, purpose=Purpose.SERVICE)
+    return user
+
+
+@pytest.fixture
+def make_member(org):
+    def make(**context):
+        return member_with_consent(org, context=context or {"gender": "man", "year_of_birth": 1990})
+
+    return make
