@@ -8,4 +8,5 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.finder, name="finder"),
+    path("me/groups/", views.finder, name="my_groups"),
 ]
