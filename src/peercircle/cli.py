@@ -1,0 +1,572 @@
+"""The ``peercircle`` command: run, demo, migrate, createadmin, check, manage.
+
+``peercircle run`` is the embedded default in one command: it migrates the
+database, seeds demo data when asked, starts the Django Tasks worker as a child
+process, and serves the ASGI application with uvicorn in this process. The same
+code runs at scale with settings from the environment. See docs/running.md and
+docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import getpass
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from peercircle.config.env import ConfigError, env_int, env_str
+
+SETTINGS_MODULE = "peercircle.config.settings"
+ASGI_APP = "peercircle.config.asgi:application"
+DB_TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
+#: Local time of day at which the daily programme housekeeping is enqueued.
+DAILY_AT = dt.time(3, 0)
+WORKER_STOP_SECONDS = 15
+WORKER_RESTART_LIMIT = 5
+
+
+class CommandFailed(Exception):
+    """A subcommand could not do its job; the message says why, for a person."""
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def warn(message: str) -> None:
+    print(f"peercircle: {message}", file=sys.stderr, flush=True)
+
+
+# --- setup ----------------------------------------------------------------------
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    import django
+
+    django.setup()
+
+
+def _database_label() -> str:
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"SQLite at {settings_dict['NAME']}"
+    host = settings_dict.get("HOST") or "localhost"
+    port = settings_dict.get("PORT") or ""
+    where = f"{host}:{port}" if port else host
+    return f"{connection.vendor} database {settings_dict.get('NAME')!r} at {where}"
+
+
+def _channel_layer_label() -> str:
+    from django.conf import settings
+
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    if backend.endswith("InMemoryChannelLayer"):
+        return "in-memory channel layer (live rooms work within this one process)"
+    return f"{backend.rsplit('.', 1)[-1]} (Redis)"
+
+
+def _tasks_backend() -> str:
+    from django.conf import settings
+
+    return settings.TASKS["default"]["BACKEND"]
+
+
+# --- migrate, demo, createadmin -----------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    say(f"Migrating {_database_label()} ...")
+    call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    say("The database is up to date.")
+    return 0
+
+
+def _print_demo_logins() -> None:
+    from peercircle.core.demo import DEMO_PASSWORD, demo_logins
+
+    logins = demo_logins()
+    if not logins:
+        return
+    say(f"Demo logins (every one has the password {DEMO_PASSWORD!r}):")
+    for username, label in logins:
+        say(f"  {username:<18} {label}")
+
+
+def _pending_migrations() -> int:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from peercircle.core.demo import demo_seed
+
+    if _pending_migrations():
+        cmd_migrate(argparse.Namespace(verbose=False))
+    result = demo_seed()
+    say(result.summary())
+    _print_demo_logins()
+    return 0
+
+
+def _read_password_file(path: str) -> str:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CommandFailed(
+            f"cannot read the password file {path!r}: {exc.strerror or exc}"
+        ) from exc
+    if not lines or not lines[0]:
+        raise CommandFailed(
+            f"the password file {path!r} is empty; put the password on its first line"
+        )
+    return lines[0]
+
+
+def _ask(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        raise CommandFailed("no terminal to ask on; give --username and --password-file")
+    return input(prompt).strip()
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from peercircle.accounts.services import membership_grant, user_create
+    from peercircle.core.audit import audit_record
+    from peercircle.core.models import Organisation
+    from peercircle.core.roles import Role
+
+    organisation = None
+    if args.organisation:
+        organisation = Organisation.objects.filter(slug=args.organisation).first()
+        if organisation is None:
+            known = ", ".join(Organisation.objects.values_list("slug", flat=True)) or "none yet"
+            raise CommandFailed(
+                f"no organisation with the slug {args.organisation!r} (known: {known})"
+            )
+    username = args.username or _ask("Sign-in name: ")
+    if args.password_file:
+        password = _read_password_file(args.password_file)
+    else:
+        if not sys.stdin.isatty():
+            raise CommandFailed("no terminal to ask for a password on; give --password-file")
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise CommandFailed("the two passwords differ; nothing was created")
+    try:
+        with transaction.atomic():
+            user = user_create(
+                username=username,
+                pseudonym=args.pseudonym or username,
+                password=password,
+                email=args.email or "",
+            )
+            # No service grants Django-admin rights: this command is the one place
+            # that does, and it leaves an audit line.
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+            audit_record(
+                actor=None,
+                action="user.superuser",
+                obj=user,
+                organisation=organisation,
+                detail={"source": "createadmin"},
+            )
+            if organisation is not None:
+                membership_grant(user=user, organisation=organisation, role=Role.ADMIN, actor=None)
+    except ValidationError as exc:
+        problems = [
+            f"{field}: {message}"
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+        raise CommandFailed(
+            "could not create the administrator:\n  " + "\n  ".join(problems)
+        ) from exc
+    where = f" and administrator of {organisation.name}" if organisation else ""
+    say(f"Created {username!r}: a superuser{where}.")
+    return 0
+
+
+# --- check ----------------------------------------------------------------------
+
+
+def _check_database() -> tuple[bool, str]:
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        pending = _pending_migrations()
+    except Exception as exc:  # noqa: BLE001 - any failure here is the answer we report
+        return False, f"cannot use {_database_label()}: {exc}"
+    if pending:
+        return (
+            True,
+            f"{_database_label()} answers; {pending} migrations to apply (`peercircle migrate`)",
+        )
+    return True, f"{_database_label()} answers and is up to date"
+
+
+async def _channel_roundtrip(timeout: float) -> None:
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("no channel layer is configured")
+    channel = await layer.new_channel()
+    await layer.send(channel, {"type": "peercircle.check"})
+    message = await asyncio.wait_for(layer.receive(channel), timeout=timeout)
+    if message.get("type") != "peercircle.check":
+        raise RuntimeError(f"unexpected message {message!r}")
+    flush = getattr(layer, "flush", None)
+    if flush is not None and not _channel_layer_label().startswith("in-memory"):
+        await flush()
+
+
+def _check_channel_layer(timeout: float = 5.0) -> tuple[bool, str]:
+    from asgiref.sync import async_to_sync
+
+    try:
+        async_to_sync(_channel_roundtrip)(timeout)
+    except Exception as exc:  # noqa: BLE001
+        return False, f"{_channel_layer_label()}: a message did not go round: {exc!r}"
+    return True, f"{_channel_layer_label()}: a message went round"
+
+
+def _check_cache() -> tuple[bool, str]:
+    from django.core.cache import cache
+
+    key = "peercircle:check"
+    try:
+        cache.set(key, "ok", 10)
+        value = cache.get(key)
+        cache.delete(key)
+    except Exception as exc:  # noqa: BLE001
+        return False, f"the cache does not answer: {exc}"
+    if value != "ok":
+        return False, "the cache did not keep a value"
+    return True, "the cache keeps values"
+
+
+def _check_messages() -> tuple[list[Any], list[Any]]:
+    """Django's system checks, and the extra ones ``check --deploy`` adds."""
+    from django.core import checks
+
+    everyday = checks.run_checks()
+    seen = {(m.id, m.msg) for m in everyday}
+    deploy = [
+        m for m in checks.run_checks(include_deployment_checks=True) if (m.id, m.msg) not in seen
+    ]
+    return everyday, deploy
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    everyday, deploy = _check_messages()
+    failures = 0
+    serious = [m for m in everyday if m.is_serious()]
+    say(f"Django system checks: {len(serious)} errors, {len(everyday) - len(serious)} warnings")
+    for message in everyday:
+        say(f"  {'ERROR' if message.is_serious() else 'warning'} {message.id}: {message.msg}")
+    failures += len(serious)
+    if deploy:
+        label = "must fix" if args.deploy else "fix before going live"
+        say(f"Deployment advice ({label}): {len(deploy)}")
+        for message in deploy:
+            hint = f" ({message.hint})" if message.hint else ""
+            say(f"  {message.id}: {message.msg.splitlines()[0]}{hint}")
+        if args.deploy:
+            failures += len(deploy)
+    else:
+        say("Deployment advice: none; settings look ready for production")
+    for name, (ok, detail) in (
+        ("database", _check_database()),
+        ("channel layer", _check_channel_layer()),
+        ("cache", _check_cache()),
+    ):
+        say(f"{name.capitalize()}: {'ok' if ok else 'FAILED'}: {detail}")
+        failures += 0 if ok else 1
+    say(f"Tasks backend: {_tasks_backend()}")
+    say("All checks passed." if not failures else f"{failures} problem(s) found.")
+    return 0 if not failures else 1
+
+
+# --- run ------------------------------------------------------------------------
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "peercircle.cli", "manage", "db_worker", "--no-startup-delay"]
+    return subprocess.Popen(command)
+
+
+def _stop_worker(worker: subprocess.Popen[bytes] | None) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        warn("the task worker did not stop in time; killing it")
+        worker.kill()
+        worker.wait()
+
+
+def next_daily_run(now: dt.datetime, at: dt.time = DAILY_AT) -> dt.datetime:
+    """The next local ``at`` strictly after ``now`` (an aware datetime)."""
+    candidate = now.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    if candidate <= now:
+        candidate += dt.timedelta(days=1)
+    return candidate
+
+
+class Housekeeper(threading.Thread):
+    """Enqueues the daily programme task (at start, then daily) and keeps the
+    task worker alive. Runs beside uvicorn in the ``run`` process."""
+
+    def __init__(self, *, start_worker: bool) -> None:
+        super().__init__(name="peercircle-housekeeper", daemon=True)
+        self.stopping = threading.Event()
+        self.worker: subprocess.Popen[bytes] | None = _start_worker() if start_worker else None
+        self.restarts = 0
+        self.lock = threading.Lock()
+
+    def enqueue_daily(self) -> None:
+        from django.db import close_old_connections, connection
+
+        from peercircle.programmes.tasks import programmes_daily
+
+        try:
+            close_old_connections()
+            programmes_daily.enqueue()
+        except Exception as exc:  # noqa: BLE001 - keep serving; say what went wrong
+            warn(f"could not enqueue the daily programme task: {exc}")
+        finally:
+            connection.close()
+
+    def check_worker(self) -> None:
+        with self.lock:
+            if self.worker is None or self.stopping.is_set() or self.worker.poll() is None:
+                return
+            if self.restarts >= WORKER_RESTART_LIMIT:
+                return
+            self.restarts += 1
+            warn(
+                f"the task worker stopped (exit status {self.worker.returncode}); starting it again"
+            )
+            self.worker = _start_worker()
+
+    def run(self) -> None:
+        from django.utils import timezone
+
+        self.enqueue_daily()
+        due = next_daily_run(timezone.localtime())
+        while not self.stopping.wait(30):
+            self.check_worker()
+            if timezone.localtime() >= due:
+                self.enqueue_daily()
+                due = next_daily_run(timezone.localtime())
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.lock:
+            _stop_worker(self.worker)
+
+
+def _browser_host(host: str) -> str:
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - naming, not binding
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvicorn
+    from django.db import connections
+
+    from peercircle.core.models import Organisation
+
+    host = args.host or env_str("HOST", "127.0.0.1") or "127.0.0.1"
+    port = args.port if args.port is not None else env_int("PORT", 8000, minimum=1)
+    if not _port_is_free(host, port):
+        raise CommandFailed(f"port {port} on {host} is in use; choose another with --port or PORT")
+    cmd_migrate(args)
+    if args.demo:
+        if Organisation.objects.exists():
+            say("The database already has an organisation; demo data not added.")
+        else:
+            cmd_demo(args)
+    backend = _tasks_backend()
+    in_process_worker = backend == DB_TASKS_BACKEND and not args.no_worker
+    connections.close_all()
+    housekeeper = Housekeeper(start_worker=in_process_worker)
+    housekeeper.start()
+
+    say("")
+    say(f"PeerCircle is running at http://{_browser_host(host)}:{port}/")
+    say(f"  database:         {_database_label()}")
+    say(f"  live rooms:       {_channel_layer_label()}")
+    if housekeeper.worker is not None:
+        say(f"  background tasks: worker started (pid {housekeeper.worker.pid})")
+    else:
+        say(f"  background tasks: {backend}; run its workers separately")
+    _print_demo_logins()
+    say("Press Ctrl+C to stop.")
+    say("")
+    try:
+        uvicorn.run(
+            ASGI_APP,
+            host=host,
+            port=port,
+            # Channels' router does not speak the lifespan protocol.
+            lifespan="off",
+            log_level=env_str("UVICORN_LOG_LEVEL", "info") or "info",
+            access_log=not args.quiet,
+            proxy_headers=True,
+            forwarded_allow_ips=env_str("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        )
+    finally:
+        housekeeper.stop()
+        say("PeerCircle stopped.")
+    return 0
+
+
+# --- manage -----------------------------------------------------------------------
+
+
+def cmd_manage(argv: Sequence[str]) -> int:
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(["peercircle manage", *argv])
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+# --- entry point --------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="peercircle",
+        description="PeerCircle: community mental-health peer support. See docs/running.md.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="migrate, start the task worker and serve the site")
+    run.add_argument("--host", help="address to listen on (default: $HOST or 127.0.0.1)")
+    run.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8000)")
+    run.add_argument(
+        "--demo", action="store_true", help="add demo data if the database has no organisation"
+    )
+    run.add_argument("--no-worker", action="store_true", help="do not start the task worker here")
+    run.add_argument("--quiet", action="store_true", help="no access log")
+    run.add_argument("--verbose", action="store_true", help="show each migration")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="add the demo organisation and logins (safe to repeat)")
+    demo.set_defaults(func=cmd_demo)
+
+    migrate = sub.add_parser("migrate", help="bring the database up to date")
+    migrate.add_argument("--verbose", action="store_true", help="show each migration")
+    migrate.set_defaults(func=cmd_migrate)
+
+    admin = sub.add_parser(
+        "createadmin", help="create a superuser (asks, or reads --password-file)"
+    )
+    admin.add_argument("--username", help="sign-in name")
+    admin.add_argument("--password-file", help="file whose first line is the password")
+    admin.add_argument("--pseudonym", help="name shown to others (default: the sign-in name)")
+    admin.add_argument("--email", help="contact email (stored encrypted)")
+    admin.add_argument(
+        "--organisation", metavar="SLUG", help="also make them administrator of this organisation"
+    )
+    admin.set_defaults(func=cmd_createadmin)
+
+    check = sub.add_parser(
+        "check", help="system checks, deployment advice, database and channel layer"
+    )
+    check.add_argument("--deploy", action="store_true", help="treat deployment advice as failures")
+    check.set_defaults(func=cmd_check)
+
+    sub.add_parser("manage", help="any django-admin command, e.g. `peercircle manage shell`")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # ``manage`` hands everything after it to django-admin, options included.
+    passthrough = argv[1:] if argv[:1] == ["manage"] else None
+    args = parser.parse_args(argv) if passthrough is None else None
+    if args is not None and args.command is None:
+        parser.print_help()
+        return 2
+
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    try:
+        _setup_django()
+        if passthrough is not None:
+            return cmd_manage(passthrough)
+        assert args is not None
+        return int(args.func(args))
+    except (ConfigError, ImproperlyConfigured, ValueError) as exc:
+        if isinstance(exc, ValueError) and not _is_settings_error(exc):
+            raise
+        prefix = "DATABASE_URL: " if isinstance(exc, ValueError) else ""
+        warn(f"configuration problem: {prefix}{exc}")
+        warn("See .env.example and docs/configuration.md for the settings and their values.")
+        return 2
+    except DatabaseError as exc:
+        warn(f"the database does not answer or refused: {exc}".rstrip())
+        warn("Check DATABASE_URL (see docs/configuration.md), or `peercircle check`.")
+        return 1
+    except CommandFailed as exc:
+        warn(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _is_settings_error(exc: ValueError) -> bool:
+    """dj-database-url reports a DATABASE_URL it cannot parse as a ValueError."""
+    import dj_database_url
+
+    return isinstance(exc, dj_database_url.ParseError | dj_database_url.UnknownSchemeError)
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(BrokenPipeError):
+        sys.exit(main())

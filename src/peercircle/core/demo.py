@@ -1,0 +1,605 @@
+"""Demo data: one fictional organisation with programmes, groups, people and logins.
+
+Used by ``peercircle demo`` and ``peercircle run --demo``. Everything a service
+exists for is made through that service (accounts.services, programmes.services),
+so the demo data obeys the same rules as real data. Organisations and crisis
+resources have no service yet; they are created here directly and audited.
+
+Idempotent: every step looks for what it would create (by sign-in name, by
+programme or group name) and leaves it alone when it is there, so running it
+twice changes nothing. See docs/running.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from peercircle.accounts.consent import Purpose
+from peercircle.accounts.models import User
+from peercircle.accounts.services import consent_give, context_update, membership_grant, user_create
+from peercircle.core.audit import audit_record
+from peercircle.core.models import CrisisResource, Organisation
+from peercircle.core.roles import Role
+from peercircle.programmes.models import Enrolment, Group, Programme
+from peercircle.programmes.services import enrolment_join, group_create, programme_create
+
+ORGANISATION_SLUG = "riverside"
+ORGANISATION_NAME = "Riverside Peer Support"
+#: The one password every demo login shares. Printed by ``peercircle run``.
+DEMO_PASSWORD = "peercircle-demo"  # noqa: S105 - a published demo password, never a real one
+#: One login per role; the sign-in name is the role's name.
+DEMO_LOGINS: tuple[Role, ...] = (
+    Role.PARTICIPANT,
+    Role.VOLUNTEER,
+    Role.COORDINATOR,
+    Role.SAFEGUARDING_LEAD,
+    Role.EVALUATOR,
+    Role.ADMIN,
+)
+
+CHECK_NOTE = "Demo data: check these details before real use."
+
+CRISIS_RESOURCES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Samaritans",
+        "description": f"Talk to someone about anything, day or night. {CHECK_NOTE}",
+        "phone": "116 123",
+        "url": "https://www.samaritans.org/",
+        "hours": "24 hours, every day",
+    },
+    {
+        "name": "NHS 111, option 2",
+        "description": f"Urgent mental health help: call 111 and choose option 2. {CHECK_NOTE}",
+        "phone": "111",
+        "url": "https://111.nhs.uk/",
+        "hours": "24 hours, every day",
+    },
+    {
+        "name": "Shout",
+        "description": f"Text SHOUT to 85258 to text with a trained volunteer. {CHECK_NOTE}",
+        "text_number": "85258",
+        "url": "https://giveusashout.org/",
+        "hours": "24 hours, every day",
+    },
+    {
+        "name": "Emergency services",
+        "description": f"Call 999 if a life is at risk right now. {CHECK_NOTE}",
+        "phone": "999",
+        "hours": "24 hours, every day",
+    },
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    pseudonym: str
+    real_name: str
+    role: Role
+    context: dict[str, Any] = field(default_factory=dict)
+    demo_login: bool = False
+
+
+# The demo logins first, then the people who make the groups look lived in.
+# Pseudonyms are the kind people choose for themselves; none points at a place or a person.
+PEOPLE: tuple[Person, ...] = (
+    Person(
+        "participant",
+        "Fellwalker",
+        "Daniel Hirst",
+        Role.PARTICIPANT,
+        {"gender": "man", "year_of_birth": 1984, "postcode_area": "LS12"},
+        demo_login=True,
+    ),
+    Person(
+        "volunteer",
+        "Quiet Oak",
+        "Marcus Bell",
+        Role.VOLUNTEER,
+        {"gender": "man", "year_of_birth": 1971},
+        demo_login=True,
+    ),
+    Person("coordinator", "Willow", "Helen Ashworth", Role.COORDINATOR, demo_login=True),
+    Person(
+        "safeguarding_lead", "Harbour Light", "Ruth Okafor", Role.SAFEGUARDING_LEAD, demo_login=True
+    ),
+    Person("evaluator", "Fieldnotes", "Tom Sedgwick", Role.EVALUATOR, demo_login=True),
+    Person("admin", "Keystone", "Priya Lal", Role.ADMIN, demo_login=True),
+    # volunteers
+    Person(
+        "riverwalker",
+        "RiverWalker",
+        "Gary Pickles",
+        Role.VOLUNTEER,
+        {"gender": "man", "year_of_birth": 1966},
+    ),
+    Person(
+        "heron", "Heron", "Aisha Rahman", Role.VOLUNTEER, {"gender": "woman", "year_of_birth": 1990}
+    ),
+    Person(
+        "lantern",
+        "Lantern",
+        "Claire Dunmore",
+        Role.VOLUNTEER,
+        {"gender": "woman", "year_of_birth": 1979},
+    ),
+    Person(
+        "bramble",
+        "Bramble",
+        "Kath Lister",
+        Role.VOLUNTEER,
+        {"gender": "woman", "year_of_birth": 1958},
+    ),
+    # participants
+    Person(
+        "kestrel",
+        "Kestrel",
+        "Lee Wainwright",
+        Role.PARTICIPANT,
+        {"gender": "man", "year_of_birth": 1992, "postcode_area": "LS13"},
+    ),
+    Person(
+        "stillwater",
+        "StillWater",
+        "Imran Siddiqui",
+        Role.PARTICIPANT,
+        {"gender": "man", "year_of_birth": 1979, "postcode_area": "LS11"},
+    ),
+    Person(
+        "moorland",
+        "Moorland Sky",
+        "Chris Holroyd",
+        Role.PARTICIPANT,
+        {"gender": "man", "year_of_birth": 1961, "postcode_area": "BD3"},
+    ),
+    Person(
+        "bluefinch",
+        "Blue Finch",
+        "Laura Midgley",
+        Role.PARTICIPANT,
+        {
+            "gender": "woman",
+            "year_of_birth": 1995,
+            "perinatal_stage": "postnatal",
+            "postcode_area": "LS6",
+        },
+    ),
+    Person(
+        "juniper",
+        "Juniper",
+        "Sophie Barraclough",
+        Role.PARTICIPANT,
+        {
+            "gender": "woman",
+            "year_of_birth": 1993,
+            "perinatal_stage": "pregnant",
+            "postcode_area": "HG1",
+        },
+    ),
+    Person(
+        "morningtea",
+        "Morning Tea",
+        "Janet Firth",
+        Role.PARTICIPANT,
+        {"gender": "woman", "year_of_birth": 1957, "postcode_area": "HG2"},
+    ),
+    Person(
+        "thistle",
+        "Thistle",
+        "Ewan Scott",
+        Role.PARTICIPANT,
+        {"gender": "man", "year_of_birth": 1988, "postcode_area": "HG1"},
+    ),
+    Person(
+        "slowtide",
+        "Slow Tide",
+        "Nadia Hussain",
+        Role.PARTICIPANT,
+        {"gender": "woman", "year_of_birth": 1982, "postcode_area": "HG5"},
+    ),
+    Person(
+        "northstar",
+        "North Star",
+        "Bev Cartwright",
+        Role.PARTICIPANT,
+        {"gender": "woman", "year_of_birth": 1969, "postcode_area": "HG3"},
+    ),
+    Person(
+        "paperboat",
+        "Paper Boat",
+        "Ollie Greenwood",
+        Role.PARTICIPANT,
+        {"gender": "non_binary", "year_of_birth": 1999, "postcode_area": "YO10"},
+    ),
+)
+
+PROGRAMMES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Men's Peer Support",
+        "focus": "men",
+        "description": (
+            "Groups where men talk about what is going on for them, with other men who have been "
+            "there too. No referral needed, no need to talk until you want to."
+        ),
+        "genders": ["man"],
+        "min_age": 18,
+    },
+    {
+        "name": "Perinatal Peer Support",
+        "focus": "perinatal",
+        "description": (
+            "Support for parents who are expecting a baby or have a young child and are finding it "
+            "hard: a weekly online group, and one-to-one support from a peer supporter who "
+            "has been through it."
+        ),
+        "perinatal_stages": ["pregnant", "postnatal", "toddler"],
+        "offers_groups": True,
+        "offers_one_to_one": True,
+    },
+    {
+        "name": "Personal Recovery Course",
+        "focus": "recovery",
+        "description": (
+            "A ten-week course, led by peers, on personal recovery: hope, identity, meaning, "
+            "connection and taking back control. The same small group meets every week."
+        ),
+        "min_age": 18,
+    },
+    {
+        "name": "Community Peer Support",
+        "focus": "general",
+        "description": (
+            "Open groups around Yorkshire for anyone wanting to meet people who understand."
+        ),
+    },
+    {
+        "name": "Carers' Peer Support",
+        "focus": "carers",
+        "description": "For people who look after someone with a mental health problem.",
+    },
+)
+
+
+def _next_week_day(today: dt.date, weekday: int) -> dt.date:
+    """The ``weekday`` (Monday = 0) in the calendar week after ``today``'s."""
+    next_monday = today + dt.timedelta(days=7 - today.weekday())
+    return next_monday + dt.timedelta(days=weekday)
+
+
+def _weeks_ago_day(today: dt.date, weekday: int, weeks: int) -> dt.date:
+    """The ``weekday`` in the calendar week ``weeks`` before this one."""
+    this_monday = today - dt.timedelta(days=today.weekday())
+    return this_monday - dt.timedelta(weeks=weeks) + dt.timedelta(days=weekday)
+
+
+def _groups(today: dt.date) -> tuple[dict[str, Any], ...]:
+    """The groups, keyed to the programme they belong to. Dates are relative to
+    ``today`` so that the demo always has a course starting next week."""
+    started = _weeks_ago_day
+    return (
+        {
+            "programme": "Men's Peer Support",
+            "facilitators": ["volunteer", "riverwalker"],
+            "name": "Monday Men's Group, Leeds",
+            "description": (
+                "Men meeting every Monday evening for a brew and an honest conversation. "
+                "Come as you are; you can just listen."
+            ),
+            "delivery": "in_person",
+            "venue_name": "Wharfside Community Rooms",
+            "address": "Wharfside Community Rooms, 27 Canal Wharf Lane, Leeds LS11 5QT",
+            "area": "Leeds city centre",
+            "latitude": 53.7930,
+            "longitude": -1.5502,
+            "capacity": 12,
+            "weekday": 0,
+            "start_time": dt.time(19, 0),
+            "duration_minutes": 120,
+            "start_date": started(today, 0, 4),
+        },
+        {
+            "programme": "Perinatal Peer Support",
+            "facilitators": ["heron"],
+            "name": "New Parents Online",
+            "description": (
+                "A friendly video call for parents-to-be and parents of babies and toddlers. "
+                "Cameras optional; babies welcome."
+            ),
+            "delivery": "online",
+            "online_link": "https://meet.example.org/riverside-new-parents",
+            "area": "Online",
+            "capacity": 10,
+            "weekday": 3,
+            "start_time": dt.time(10, 0),
+            "duration_minutes": 90,
+            "start_date": started(today, 3, 4),
+        },
+        {
+            "programme": "Personal Recovery Course",
+            "facilitators": ["lantern", "riverwalker"],
+            "name": "Personal Recovery: a 10-week peer course",
+            "kind": "course",
+            "course_weeks": 10,
+            "description": (
+                "Ten weekly sessions in a small closed group, each on one part of personal "
+                "recovery. Tea, biscuits and handouts provided."
+            ),
+            "delivery": "in_person",
+            "venue_name": "Chapel Street Learning Centre",
+            "address": "Chapel Street Learning Centre, 8 Chapel Row, Headingley, Leeds LS6 3HF",
+            "area": "Headingley, Leeds",
+            "latitude": 53.8196,
+            "longitude": -1.5776,
+            "capacity": 12,
+            "weekday": 2,
+            "start_time": dt.time(10, 30),
+            "duration_minutes": 120,
+            "start_date": _next_week_day(today, 2),
+        },
+        {
+            "programme": "Men's Peer Support",
+            "facilitators": ["riverwalker"],
+            "name": "Bradford Men's Group",
+            "description": "Men supporting men, every Tuesday evening near the city centre.",
+            "delivery": "in_person",
+            "venue_name": "Listerhills Community Hall",
+            "address": "Listerhills Community Hall, 112 Thornbury Row, Bradford BD7 1QE",
+            "area": "Bradford",
+            "latitude": 53.7925,
+            "longitude": -1.7680,
+            "capacity": 12,
+            "weekday": 1,
+            "start_time": dt.time(18, 30),
+            "duration_minutes": 90,
+            "start_date": started(today, 1, 6),
+        },
+        {
+            "programme": "Community Peer Support",
+            "facilitators": ["bramble"],
+            "name": "Wakefield Wednesday Circle",
+            "description": "An open peer support group for adults, every Wednesday afternoon.",
+            "delivery": "in_person",
+            "venue_name": "Westgate Meeting House",
+            "address": "Westgate Meeting House, 5 Tanners Yard, Wakefield WF1 2NR",
+            "area": "Wakefield",
+            "latitude": 53.6822,
+            "longitude": -1.5040,
+            "capacity": 10,
+            "weekday": 2,
+            "start_time": dt.time(14, 0),
+            "duration_minutes": 90,
+            "start_date": started(today, 2, 8),
+        },
+        {
+            "programme": "Community Peer Support",
+            "facilitators": ["bramble", "lantern"],
+            "name": "Harrogate Peer Support Group",
+            "description": "A small, steady group on Thursday evenings. Places are limited.",
+            "delivery": "in_person",
+            "venue_name": "Valley Gardens Pavilion Room",
+            "address": "Pavilion Room, 3 Bogs Lane Walk, Harrogate HG1 2RA",
+            "area": "Harrogate",
+            "latitude": 53.9905,
+            "longitude": -1.5470,
+            "capacity": 4,
+            "weekday": 3,
+            "start_time": dt.time(18, 0),
+            "duration_minutes": 90,
+            "start_date": started(today, 3, 3),
+        },
+        {
+            "programme": "Community Peer Support",
+            "facilitators": ["lantern"],
+            "name": "York Saturday Morning Group",
+            "description": "Peer support over coffee on Saturday mornings, near the station.",
+            "delivery": "hybrid",
+            "venue_name": "Micklegate Quaker Rooms",
+            "address": "Micklegate Quaker Rooms, 41 Priory Lane, York YO1 6LB",
+            "online_link": "https://meet.example.org/riverside-york",
+            "area": "York",
+            "latitude": 53.9562,
+            "longitude": -1.0900,
+            "capacity": 12,
+            "weekday": 5,
+            "start_time": dt.time(10, 0),
+            "duration_minutes": 90,
+            "start_date": started(today, 5, 2),
+        },
+        {
+            "programme": "Carers' Peer Support",
+            "facilitators": ["heron"],
+            "name": "Carers' Circle Online",
+            "description": (
+                "An evening video group for people caring for someone with a mental health "
+                "problem. Join from anywhere."
+            ),
+            "delivery": "online",
+            "online_link": "https://meet.example.org/riverside-carers",
+            "area": "Online",
+            "capacity": 14,
+            "weekday": 1,
+            "start_time": dt.time(19, 30),
+            "duration_minutes": 90,
+            "start_date": started(today, 1, 5),
+        },
+    )
+
+
+# Who joins what, in order. The Harrogate group has four places and six people
+# asking, so the last two wait: a small waiting list to show.
+ENROLMENTS: tuple[tuple[str, str], ...] = (
+    ("participant", "Monday Men's Group, Leeds"),
+    ("participant", "Personal Recovery: a 10-week peer course"),
+    ("kestrel", "Monday Men's Group, Leeds"),
+    ("stillwater", "Monday Men's Group, Leeds"),
+    ("moorland", "Bradford Men's Group"),
+    ("bluefinch", "New Parents Online"),
+    ("juniper", "New Parents Online"),
+    ("stillwater", "Personal Recovery: a 10-week peer course"),
+    ("paperboat", "Personal Recovery: a 10-week peer course"),
+    ("morningtea", "Harrogate Peer Support Group"),
+    ("thistle", "Harrogate Peer Support Group"),
+    ("slowtide", "Harrogate Peer Support Group"),
+    ("northstar", "Harrogate Peer Support Group"),
+    ("juniper", "Harrogate Peer Support Group"),
+    ("paperboat", "Harrogate Peer Support Group"),
+    ("paperboat", "York Saturday Morning Group"),
+    ("northstar", "Carers' Circle Online"),
+)
+
+
+@dataclass
+class DemoResult:
+    organisation: Organisation
+    created: bool
+    made: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str) -> None:
+        self.made[what] = self.made.get(what, 0) + 1
+
+    def summary(self) -> str:
+        if not self.made:
+            return f"Demo data for {self.organisation.name} is already in place; nothing changed."
+        parts = ", ".join(f"{n} {what}" for what, n in self.made.items())
+        return f"Demo data for {self.organisation.name}: created {parts}."
+
+
+def _organisation() -> tuple[Organisation, bool]:
+    organisation = Organisation.objects.filter(slug=ORGANISATION_SLUG).first()
+    if organisation is not None:
+        return organisation, False
+    organisation = Organisation.objects.create(
+        name=ORGANISATION_NAME,
+        slug=ORGANISATION_SLUG,
+        country="GB",
+        timezone="Europe/London",
+        default_language="en",
+        contact_email="hello@riverside.example.org",
+    )
+    audit_record(
+        actor=None,
+        action="organisation.create",
+        obj=organisation,
+        organisation=organisation,
+        detail={"source": "demo"},
+    )
+    return organisation, True
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
+def _person(person: Person, organisation: Organisation, result: DemoResult) -> User:
+    user = User.objects.filter(username=person.username).first()
+    if user is None:
+        user = user_create(
+            username=person.username,
+            pseudonym=person.pseudonym,
+            # A strong throwaway password satisfies the validators; the shared demo
+            # password, which they would reject, is set straight after.
+            password=secrets.token_urlsafe(24),
+            real_name=person.real_name,
+            email=f"{person.username}@riverside.example.org",
+        )
+        # One hash for all demo logins: Argon2 is slow on purpose, and they share the password.
+        user.password = _demo_password_hash()
+        user.save(update_fields=["password"])
+        if person.context:
+            context_update(user=user, actor=user, **person.context)
+        result.count("people")
+    if person.role == Role.ADMIN and not (user.is_staff and user.is_superuser):
+        # No service grants Django-admin rights yet; audited here.
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+        audit_record(
+            actor=None,
+            action="user.superuser",
+            obj=user,
+            organisation=organisation,
+            detail={"source": "demo"},
+        )
+    membership_grant(user=user, organisation=organisation, role=person.role, actor=None)
+    if person.role == Role.PARTICIPANT:
+        consent_give(user=user, organisation=organisation, purpose=Purpose.SERVICE)
+        consent_give(user=user, organisation=organisation, purpose=Purpose.CONTACT)
+        if person.username in {"participant", "kestrel", "bluefinch", "morningtea", "paperboat"}:
+            consent_give(user=user, organisation=organisation, purpose=Purpose.RESEARCH)
+    return user
+
+
+def demo_seed(*, today: dt.date | None = None) -> DemoResult:
+    """Create the demo organisation and everything in it that is not there yet."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        organisation, created = _organisation()
+        result = DemoResult(organisation=organisation, created=created)
+        if created:
+            result.count("organisation")
+
+        if not organisation.crisis_resources.exists():
+            for position, resource in enumerate(CRISIS_RESOURCES):
+                item = CrisisResource.objects.create(
+                    organisation=organisation, position=position, verified_at=None, **resource
+                )
+                audit_record(
+                    actor=None,
+                    action="crisis_resource.create",
+                    obj=item,
+                    organisation=organisation,
+                    detail={"source": "demo"},
+                )
+                result.count("crisis resources")
+
+        people = {person.username: _person(person, organisation, result) for person in PEOPLE}
+        coordinator = people["coordinator"]
+
+        programmes: dict[str, Programme] = {}
+        for spec in PROGRAMMES:
+            programme = Programme.objects.filter(
+                organisation=organisation, name=spec["name"]
+            ).first()
+            if programme is None:
+                programme = programme_create(actor=coordinator, organisation=organisation, **spec)
+                result.count("programmes")
+            programmes[spec["name"]] = programme
+
+        groups: dict[str, Group] = {}
+        for spec in _groups(today):
+            fields = dict(spec)
+            programme = programmes[fields.pop("programme")]
+            facilitators = [people[name].pk for name in fields.pop("facilitators")]
+            group = Group.objects.filter(organisation=organisation, name=fields["name"]).first()
+            if group is None:
+                group = group_create(
+                    actor=coordinator, programme=programme, facilitator_ids=facilitators, **fields
+                )
+                result.count("groups")
+            groups[spec["name"]] = group
+
+        for username, group_name in ENROLMENTS:
+            user, group = people[username], groups[group_name]
+            if Enrolment.objects.filter(group=group, user=user).exists():
+                continue
+            enrolment_join(user=user, group=group)
+            result.count("enrolments")
+    return result
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(sign-in name, role label) for each demo login that exists."""
+    existing = set(
+        User.objects.filter(username__in=[r.value for r in DEMO_LOGINS]).values_list(
+            "username", flat=True
+        )
+    )
+    return [(role.value, role.label) for role in DEMO_LOGINS if role.value in existing]
