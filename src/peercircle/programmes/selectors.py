@@ -13,6 +13,8 @@ from typing import Any
 from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from peercircle.core.models import Membership, Organisation
+from peercircle.core.roles import Role
 from peercircle.programmes import geo
 from peercircle.programmes.models import (
     Attendance,
@@ -22,6 +24,7 @@ from peercircle.programmes.models import (
     EnrolmentStatus,
     Facilitation,
     Group,
+    Programme,
     Session,
     SessionStatus,
 )
@@ -274,3 +277,119 @@ def organisation_groups_overview(organisation_id: int) -> list[Group]:
         )
         .order_by("programme__name", "name")
     )
+
+
+# --- public pages (finder, my groups, calendar feed) ------------------------------
+
+FINDER_LANGUAGES_CACHE_KEY = "finder-languages"
+
+
+def finder_languages() -> list[str]:
+    """Language codes of listed, active groups, for the finder's choice list.
+
+    Cached for five minutes: the list changes rarely and the finder must stay fast.
+    """
+    from django.core.cache import cache
+
+    codes = cache.get(FINDER_LANGUAGES_CACHE_KEY)
+    if codes is None:
+        codes = sorted(
+            set(
+                Group.objects.filter(listed=True, is_active=True)
+                .order_by()
+                .values_list("language", flat=True)
+                .distinct()
+            )
+        )
+        cache.set(FINDER_LANGUAGES_CACHE_KEY, codes, 300)
+    return codes
+
+
+def waiting_positions(enrolments: list[Enrolment]) -> dict[int, int]:
+    """Place in the queue (1 = next) of each waiting enrolment given, in one query."""
+    waiting = [e for e in enrolments if e.status == EnrolmentStatus.WAITING]
+    if not waiting:
+        return {}
+    queue = Enrolment.objects.filter(
+        group_id__in={e.group_id for e in waiting}, status=EnrolmentStatus.WAITING
+    ).order_by("group_id", "waiting_since", "id")
+    positions: dict[int, int] = {}
+    seen: dict[int, int] = {}
+    for enrolment_id, group_id in queue.values_list("id", "group_id"):
+        seen[group_id] = seen.get(group_id, 0) + 1
+        positions[enrolment_id] = seen[group_id]
+    wanted = {e.pk for e in waiting}
+    return {pk: position for pk, position in positions.items() if pk in wanted}
+
+
+def sessions_with_apologies(user: Any, session_ids: list[int]) -> set[int]:
+    """Which of these sessions the person has already sent apologies for (1 query)."""
+    if not session_ids:
+        return set()
+    return set(
+        Attendance.objects.filter(
+            user=user, session_id__in=session_ids, status=AttendanceStatus.APOLOGIES
+        ).values_list("session_id", flat=True)
+    )
+
+
+def user_for_calendar_token(token: str) -> Any | None:
+    """The active person whose private calendar feed this is, or None."""
+    from django.contrib.auth import get_user_model
+
+    if not token or len(token) > 64:
+        return None
+    return get_user_model().objects.filter(calendar_token=token, is_active=True).first()
+
+
+# --- back office (see docs/programmes.md) ------------------------------------------
+
+
+def organisation_programmes(organisation_id: int) -> list[Programme]:
+    """The organisation's programmes, active first (1 query)."""
+    return list(Programme.objects.filter(organisation_id=organisation_id).order_by("-is_active", "name"))
+
+
+def organisations_by_id(organisation_ids: list[int]) -> list[Organisation]:
+    return list(Organisation.objects.filter(pk__in=organisation_ids).order_by("name"))
+
+
+def facilitator_choices(organisation_id: int) -> list[tuple[int, str]]:
+    """Volunteers and coordinators who may facilitate, as (user id, pseudonym) (1 query)."""
+    rows = (
+        Membership.objects.filter(organisation_id=organisation_id, role__in=[Role.VOLUNTEER, Role.COORDINATOR])
+        .values_list("user_id", "user__pseudonym")
+        .order_by("user__pseudonym")
+        .distinct()
+    )
+    return list(rows)
+
+
+def group_facilitator_ids(group: Group) -> list[int]:
+    return sorted(Facilitation.objects.filter(group=group).values_list("user_id", flat=True))
+
+
+def facilitated_groups(user: Any, organisation_ids: list[int], *, weeks: int = 2) -> list[Group]:
+    """Groups ``user`` facilitates in these organisations, each with
+    ``register_sessions``: its sessions from ``weeks`` back to ``weeks`` ahead (2 queries)."""
+    now = timezone.now()
+    window = Session.objects.filter(
+        starts_at__gte=now - timedelta(weeks=weeks), starts_at__lte=now + timedelta(weeks=weeks)
+    ).order_by("starts_at")
+    return list(
+        Group.objects.filter(facilitations__user=user, organisation_id__in=organisation_ids)
+        .select_related("programme", "organisation")
+        .prefetch_related(Prefetch("sessions", queryset=window, to_attr="register_sessions"))
+        .order_by("name")
+        .distinct()
+    )
+
+
+def group_sessions_for_staff(group: Group, *, past: int = 6) -> tuple[list[Session], list[Session]]:
+    """The last ``past`` sessions (most recent first) and every session to come, with
+    how many were marked present (2 queries)."""
+    now = timezone.now()
+    present = Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT))
+    earlier = list(group.sessions.filter(ends_at__lt=now).annotate(present_count=present).order_by("-starts_at")[:past])
+    later = list(group.sessions.filter(ends_at__gte=now).annotate(present_count=present).order_by("starts_at"))
+    return earlier, later

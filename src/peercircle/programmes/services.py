@@ -221,24 +221,27 @@ def group_create(
     _clean_group(data)
     if not programme.offers_groups:
         raise ValidationError({"programme": ["This programme does not offer groups; change the programme first."]})
+    facilitator_ids = _check_facilitators(programme.organisation_id, facilitator_ids or [])
     with transaction.atomic():
         group = Group(organisation=programme.organisation, programme=programme, **data)
         group.slug = _unique_slug(Group, programme.organisation, group.name)
         group.save()
-        for user_id in facilitator_ids or []:
-            Facilitation.objects.create(group=group, user_id=user_id)
+        Facilitation.objects.bulk_create([Facilitation(group=group, user_id=uid) for uid in facilitator_ids])
         sessions_generate(group=group)
         audit_record(actor=actor, action="group.create", obj=group, organisation=group.organisation_id)
     return group
 
 
-def group_update(*, actor: Any, group: Group, **fields: Any) -> Group:
+def group_update(*, actor: Any, group: Group, facilitator_ids: list[int] | None = None, **fields: Any) -> Group:
     """Change a group. Capacity can rise (places go to the waiting list) or fall
     to no fewer than the places held. A schedule change regenerates future
-    sessions that have no register yet."""
+    sessions that have no register yet. With ``facilitator_ids``, the
+    facilitators are replaced in the same transaction. Locks the group row."""
     unknown = set(fields) - GROUP_FIELDS
     if unknown:
         raise ValueError(f"Unknown group fields: {sorted(unknown)}")
+    if facilitator_ids is not None:
+        facilitator_ids = _check_facilitators(group.organisation_id, facilitator_ids)
     with transaction.atomic():
         group = Group.objects.select_for_update().select_related("organisation").get(pk=group.pk)
         data = {name: getattr(group, name) for name in GROUP_FIELDS} | fields
@@ -249,6 +252,10 @@ def group_update(*, actor: Any, group: Group, **fields: Any) -> Group:
         if "kind" in fields and fields["kind"] != group.kind and group.sessions.filter(attendance__isnull=False).exists():
             raise ValidationError({"kind": ["Registers have been taken, so this group cannot change between rolling and course."]})
         changed = [name for name, value in fields.items() if getattr(group, name) != value]
+        if facilitator_ids is not None:
+            current = sorted(Facilitation.objects.filter(group=group).values_list("user_id", flat=True))
+            if current != facilitator_ids:
+                facilitators_set(actor=actor, group=group, user_ids=facilitator_ids)
         for name in changed:
             setattr(group, name, fields[name])
         if not changed:
@@ -264,20 +271,28 @@ def group_update(*, actor: Any, group: Group, **fields: Any) -> Group:
     return group
 
 
-def facilitators_set(*, actor: Any, group: Group, user_ids: list[int]) -> None:
+def _check_facilitators(organisation_id: int, user_ids: list[int]) -> list[int]:
+    """The distinct ids, sorted, if each is a volunteer or coordinator of the organisation."""
     from peercircle.core.models import Membership
     from peercircle.core.roles import Role
 
+    ids = sorted(set(user_ids))
+    if not ids:
+        return ids
     allowed = set(
         Membership.objects.filter(
-            organisation_id=group.organisation_id,
-            user_id__in=user_ids,
+            organisation_id=organisation_id,
+            user_id__in=ids,
             role__in=[Role.VOLUNTEER, Role.COORDINATOR],
         ).values_list("user_id", flat=True)
     )
-    missing = set(user_ids) - allowed
-    if missing:
+    if set(ids) - allowed:
         raise ValidationError({"facilitators": ["Facilitators must be volunteers or coordinators of this organisation."]})
+    return ids
+
+
+def facilitators_set(*, actor: Any, group: Group, user_ids: list[int]) -> None:
+    user_ids = _check_facilitators(group.organisation_id, user_ids)
     with transaction.atomic():
         Facilitation.objects.filter(group=group).exclude(user_id__in=user_ids).delete()
         existing = set(Facilitation.objects.filter(group=group).values_list("user_id", flat=True))
@@ -322,10 +337,14 @@ def sessions_generate(*, group: Group) -> int:
     from_day = group.start_date
     if last_start is not None:
         from_day = (last_start + timedelta(days=1)).astimezone(ZoneInfo(group.organisation.timezone)).date()
+    zone = ZoneInfo(group.organisation.timezone)
     slots = _slots_for(group, from_day=from_day)
     new = []
     for slot in slots:
-        if slot.starts_at in existing or (last_start is not None and slot.starts_at <= last_start):
+        # Compare local dates, not instants: after a change of start time a
+        # course's slot on the same day as its last kept session must not become
+        # a second session that day (and end the course a week early).
+        if slot.starts_at in existing or (last_start is not None and slot.starts_at.astimezone(zone).date() < from_day):
             continue
         if group.kind == GroupKind.COURSE and number >= (group.course_weeks or 0):
             break
