@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from peercircle.core.access import NotFound, access_organisation, can_manage_programmes, roles_in
@@ -334,7 +334,7 @@ def programmes_list(request: HttpRequest, organisation: str = "") -> list[Progra
 
 
 @router.post("/programmes", response={201: ProgrammeStaffOut, **SIGNED_IN_ERRORS}, tags=["staff"])
-def programme_create(request: HttpRequest, payload: ProgrammeCreateIn) -> tuple[int, Programme]:
+def programme_create(request: HttpRequest, payload: ProgrammeCreateIn) -> Status[Programme]:
     """Coordinators: a new programme in their organisation (by slug)."""
     user = request.user
     organisation = Organisation.objects.filter(slug=payload.organisation).first()
@@ -345,7 +345,7 @@ def programme_create(request: HttpRequest, payload: ProgrammeCreateIn) -> tuple[
     except NotFound:
         _refuse(user, organisation.pk, visible=True, message=NEEDS_COORDINATOR)
     fields = payload.dict(exclude_unset=True, exclude={"organisation"})
-    return 201, services.programme_create(actor=user, organisation=organisation, **fields)
+    return Status(201, services.programme_create(actor=user, organisation=organisation, **fields))
 
 
 @router.patch(
@@ -364,7 +364,7 @@ def programme_update(
 
 
 @router.post("/groups", response={201: GroupStaffOut, **SIGNED_IN_ERRORS}, tags=["staff"])
-def group_create(request: HttpRequest, payload: GroupCreateIn) -> tuple[int, dict[str, Any]]:
+def group_create(request: HttpRequest, payload: GroupCreateIn) -> Status[dict[str, Any]]:
     """Coordinators: a new group in one of their programmes; its sessions are made at once."""
     programme = _programme_for_staff(request.user, payload.programme_id)
     fields = payload.dict(exclude_unset=True, exclude={"programme_id", "facilitator_ids"})
@@ -374,7 +374,7 @@ def group_create(request: HttpRequest, payload: GroupCreateIn) -> tuple[int, dic
         facilitator_ids=payload.facilitator_ids or [],
         **fields,
     )
-    return 201, _group_staff(group)
+    return Status(201, _group_staff(group))
 
 
 @router.patch(
@@ -467,12 +467,13 @@ def group_enrolments(request: HttpRequest, group_id: int) -> dict[str, Any]:
     response={201: EnrolmentOut, **MEMBER_ERRORS},
     tags=["enrolment"],
 )
-def enrolment_join(request: HttpRequest, group_id: int) -> tuple[int, dict[str, Any]]:
+def enrolment_join(request: HttpRequest, group_id: int) -> Status[dict[str, Any]]:
     """Join a group: a place if one is free, otherwise the waiting list (``status``
     says which). Needs the person's consent to the organisation keeping their
     details (422, code ``consent``); joining twice is 409, code ``duplicate``."""
     group = access_group_view(request.user, group_id)
-    return 201, _enrolment_with_position(services.enrolment_join(user=request.user, group=group))
+    joined = services.enrolment_join(user=request.user, group=group)
+    return Status(201, _enrolment_with_position(joined))
 
 
 @router.delete(
