@@ -167,7 +167,8 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
         parts = parts[2:] if len(parts) > 2 else parts[1:]
     elif parts and parts[0] in {"query", "path", "cookie", "header", "form", "file"}:
         parts = parts[1:]
-    return ".".join(parts) or NON_FIELD_ERRORS
+    # pydantic marks a bad dictionary key with a "[key]" step after the key itself.
+    return ".".join(part for part in parts if part != "[key]") or NON_FIELD_ERRORS
 
 
 def _pydantic_message(error: dict[str, Any]) -> str:

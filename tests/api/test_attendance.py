@@ -57,6 +57,7 @@ def test_take_register(call, session, member, other_org, persona, status):
         ({"MEMBER": "dancing"}, "present, absent or sent apologies"),
         ({"987654": "present"}, "Only members"),
         ({"not-a-number": "present"}, None),
+        ({"99999999999999999999999": "present"}, None),  # beyond any id: 422, not a database error
     ],
 )
 def test_bad_register_names_the_field(call, session, member, marks, message):

@@ -101,6 +101,10 @@ def test_create_group(call, group, programme, other_org, persona, status):
         ({"colour": "blue"}, "colour"),
         ({"name": ""}, "name"),
         ({"facilitator_ids": [987654]}, "facilitators"),
+        ({"facilitator_ids": [10**30]}, "facilitator_ids.0"),
+        ({"programme_id": 10**30}, "programme_id"),
+        ({"capacity": 40000}, "capacity"),
+        ({"description": None}, "description"),
     ],
 )
 def test_group_validation_names_the_field(call, programme, payload, field):

@@ -38,6 +38,8 @@ def _web_address(value: str) -> str:
 
 WebAddress = Annotated[str, Field(max_length=200), AfterValidator(_web_address)]
 SmallInt = Annotated[int, Field(ge=0, le=SMALL_INT_MAX)]
+#: A row id: the range of a BigAutoField, so a huge number is a 422 and not a database error.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
@@ -240,13 +242,13 @@ class GroupFields(StrictIn):
     course_weeks: SmallInt | None = Field(None, description="Only for a course")
     listed: bool = Field(None, description="Shown in the public finder (default true)")
     is_active: bool = Field(None)
-    facilitator_ids: list[int] = Field(
+    facilitator_ids: list[Id] = Field(
         None, description="Volunteers or coordinators of the organisation"
     )
 
 
 class GroupCreateIn(GroupFields):
-    programme_id: int
+    programme_id: Id
 
 
 class GroupUpdateIn(GroupFields):
@@ -313,7 +315,7 @@ class RegisterOut(Schema):
 
 
 class RegisterIn(StrictIn):
-    marks: dict[int, str] = Field(description='{"<user_id>": "present" | "absent" | "apologies"}')
+    marks: dict[Id, str] = Field(description='{"<user_id>": "present" | "absent" | "apologies"}')
 
 
 class AttendanceOut(Schema):
