@@ -109,3 +109,28 @@ def test_a_missing_file_fails_loudly_and_says_which(monkeypatch, tmp_path):
     assert f"{NAME}_FILE" in message
     assert str(missing) in message
     assert "cannot be read" in message
+
+
+def _variables_read() -> set[str]:
+    """Every variable settings.py and the command read through the helpers."""
+    import re
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src" / "peercircle"
+    pattern = re.compile(r"""env_(?:str|bool|int|list)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+    names: set[str] = set()
+    for path in (src / "config" / "settings.py", src / "cli.py"):
+        names |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+def test_env_example_and_the_configuration_page_list_every_variable_read():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    page = (root / "docs" / "configuration.md").read_text(encoding="utf-8")
+    names = _variables_read()
+    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "TASKS_BACKEND"} <= names
+    assert not [name for name in sorted(names) if f"#{name}=" not in example]
+    assert not [name for name in sorted(names) if f"`{name}`" not in page]
