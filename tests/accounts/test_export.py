@@ -1,0 +1,91 @@
+"""A person's own data export: their data, nobody else's, recorded as a read."""
+
+from __future__ import annotations
+
+import json
+
+from peercircle.core.models import AuditEvent
+from peercircle.programmes.services import enrolment_join
+
+
+def test_export_page_explains_and_the_download_holds_own_data(
+    client, participant, group, coordinator, org
+):
+    participant.phone = "07700 900999"
+    participant.save(update_fields=["phone"])
+    enrolment_join(user=participant, group=group)
+    client.force_login(participant)
+
+    assert client.get("/account/export/").status_code == 200
+    response = client.post("/account/export/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+
+    assert data["account"]["pseudonym"] == "Sam"
+    assert data["account"]["email"] == participant.email
+    assert data["account"]["phone"] == "07700 900999"
+    assert data["context"]["year_of_birth"] == 1988
+    assert data["memberships"] == [
+        {
+            "organisation": "Riverside Peer Support",
+            "role": "participant",
+            "since": data["memberships"][0]["since"],
+        }
+    ]
+    assert [c["purpose"] for c in data["consents"]] == ["service"]
+    assert data["consents"][0]["wording"].startswith("I agree that the organisation may keep")
+    assert [e["group"] for e in data["enrolments"]] == ["Monday Men's Group"]
+    assert {e["action"] for e in data["audit_events"]} >= {"consent.give", "read.own_data_export"}
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def test_export_contains_nobody_elses_data(
+    client, participant, volunteer, coordinator, group, make_member
+):
+    other = make_member()
+    other.phone = "07700 900111"
+    other.save(update_fields=["phone"])
+    enrolment_join(user=other, group=group)
+    enrolment_join(user=participant, group=group)
+    client.force_login(participant)
+    raw = client.post("/account/export/").content.decode()
+
+    data = json.loads(raw)
+    values = set(_strings(data))
+    for person in (other, volunteer, coordinator):
+        assert person.username not in values
+        assert person.pseudonym not in values
+        assert person.email not in raw
+        assert person.real_name not in raw
+    assert "07700 900111" not in raw
+    assert AuditEvent.objects.filter(actor_id=other.pk).count() > 0
+    own_events = AuditEvent.objects.filter(actor_id=participant.pk)
+    assert len(data["audit_events"]) == own_events.count()
+    assert len(data["enrolments"]) == 1
+    assert len(data["memberships"]) == 1
+
+
+def test_export_is_recorded_as_a_read(client, participant):
+    client.force_login(participant)
+    client.post("/account/export/")
+    event = AuditEvent.objects.get(action="read.own_data_export")
+    assert event.actor_id == participant.pk
+    assert event.object_id == str(participant.pk)
+
+
+def test_export_needs_sign_in(client, db):
+    response = client.post("/account/export/")
+    assert response.status_code == 302
+    assert not AuditEvent.objects.filter(action="read.own_data_export").exists()
