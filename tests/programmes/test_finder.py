@@ -32,14 +32,14 @@ def make_group(organisation, name, *, at=LEEDS, programme=None, **fields):
     programme = programme or ProgrammeFactory(organisation=organisation)
     if fields.get("delivery") == "online":
         at = (None, None)
-    return GroupFactory(
-        programme=programme, name=name, latitude=at[0], longitude=at[1], **fields
-    )
+    return GroupFactory(programme=programme, name=name, latitude=at[0], longitude=at[1], **fields)
 
 
 def names(response) -> list[str]:
     """Group names on the result cards, in page order."""
-    return re.findall(r'<h3><a href="/groups/\d+/[\w-]+/">([^<]+)</a></h3>', response.content.decode())
+    return re.findall(
+        r'<h3><a href="/groups/\d+/[\w-]+/">([^<]+)</a></h3>', response.content.decode()
+    )
 
 
 def test_finder_needs_no_sign_in_and_labels_every_input(client, riverside):
@@ -78,7 +78,10 @@ def test_format_filter_treats_hybrid_as_both(client, riverside):
     make_group(riverside, "Hall Group", delivery="in_person")
     make_group(riverside, "Zoom Group", delivery="online")
     make_group(riverside, "Both Ways", delivery="hybrid")
-    assert sorted(names(client.get(FINDER, {"delivery": "in_person"}))) == ["Both Ways", "Hall Group"]
+    assert sorted(names(client.get(FINDER, {"delivery": "in_person"}))) == [
+        "Both Ways",
+        "Hall Group",
+    ]
     assert sorted(names(client.get(FINDER, {"delivery": "online"}))) == ["Both Ways", "Zoom Group"]
     assert names(client.get(FINDER, {"delivery": "hybrid"})) == ["Both Ways"]
 
@@ -119,9 +122,17 @@ def test_place_name_orders_by_distance_within_the_radius_then_online(client, riv
     assert "(0.0 km away)" in html and "(13.4 km away)" in html
 
     wider = names(client.get(FINDER, {"place": "leeds", "radius": "50"}))
-    assert wider == ["Leeds Group", "Wakefield Group", "Bradford Group", "York Group", "Online Group"]
+    assert wider == [
+        "Leeds Group",
+        "Wakefield Group",
+        "Bradford Group",
+        "York Group",
+        "Online Group",
+    ]
 
-    in_person_only = names(client.get(FINDER, {"place": "Leeds", "radius": "5", "delivery": "in_person"}))
+    in_person_only = names(
+        client.get(FINDER, {"place": "Leeds", "radius": "5", "delivery": "in_person"})
+    )
     assert in_person_only == ["Leeds Group"]
 
 
@@ -228,7 +239,11 @@ def test_htmx_request_gets_only_the_results_and_the_count(client, riverside):
 def test_full_page_form_submits_with_get_and_updates_live(client, riverside):
     html = client.get(FINDER).content.decode()
     assert 'method="get"' in html
-    assert 'hx-get="/"' in html and 'hx-push-url="true"' in html and 'hx-target="#results-body"' in html
+    assert (
+        'hx-get="/"' in html
+        and 'hx-push-url="true"' in html
+        and 'hx-target="#results-body"' in html
+    )
 
 
 def _finder_queries(client, params) -> int:
@@ -238,7 +253,9 @@ def _finder_queries(client, params) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("params", [{}, {"place": "Leeds", "radius": "50"}, {"q": "group", "weekday": "0"}])
+@pytest.mark.parametrize(
+    "params", [{}, {"place": "Leeds", "radius": "50"}, {"q": "group", "weekday": "0"}]
+)
 def test_finder_query_count_does_not_grow_with_the_number_of_groups(client, riverside, params):
     def add(count, start):
         for n in range(start, start + count):

@@ -26,9 +26,14 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) enclosing the circle; clamped at the poles."""
-    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    angle = radius_km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle)
     cos_lat = math.cos(math.radians(lat))
-    dlon = 180.0 if cos_lat < 1e-6 else min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * cos_lat)))
+    # The circle's widest point is poleward of its centre, so the half-width in
+    # longitude is asin(sin(angle) / cos(lat)), not angle / cos(lat) (too narrow
+    # for large circles); a circle that reaches over a pole spans every longitude.
+    reach = math.sin(angle) / cos_lat if cos_lat > 1e-12 else math.inf
+    dlon = 180.0 if reach >= 1 else min(180.0, math.degrees(math.asin(reach)))
     return max(-90.0, lat - dlat), min(90.0, lat + dlat), lon - dlon, lon + dlon
 
 

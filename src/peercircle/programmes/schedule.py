@@ -48,10 +48,16 @@ def weekly_slots(
     day = first_on_or_after(first_day, weekday)
     while True:
         begins = local_to_utc(day, start, zone)
-        # The end is a wall-clock time too: a 2-hour session over the change
-        # still ends at the local time people expect.
-        local_end = datetime.combine(day, start) + duration
-        ends = local_to_utc(local_end.date(), local_end.time(), zone)
+        if begins.astimezone(zone).time() != start:
+            # The start fell in a spring-forward gap and moved later with the
+            # clock: the whole session moves and keeps its length. (Taking the
+            # wall-clock end here could end it before it began.)
+            ends = begins + duration
+        else:
+            # The end is a wall-clock time too: a 2-hour session over the change
+            # still ends at the local time people expect.
+            local_end = datetime.combine(day, start) + duration
+            ends = local_to_utc(local_end.date(), local_end.time(), zone)
         yield Slot(begins, ends)
         day += timedelta(days=7)
 

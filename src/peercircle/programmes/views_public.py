@@ -169,7 +169,7 @@ def group_join(request: HttpRequest, group_id: int) -> HttpResponse:
 
     if request.method == "GET" or ((needs_consent or missing) and not confirming):
         return _join_page(request, group, form)
-    if not form.is_valid():
+    if confirming and not form.is_valid():
         return _join_page(request, group, form, status=400)
     if needs_consent:
         consent_give(user=user, organisation=group.organisation, purpose=Purpose.SERVICE)
