@@ -122,7 +122,8 @@ def test_joining_when_not_signed_in_goes_to_sign_up_and_back(client, group):
     assert response.status_code == 302
     assert (
         response.url
-        == reverse("accounts:signup") + f"?next=%2Fgroups%2F{group.pk}%2F{group.slug}%2F"
+        == reverse("accounts:signup")
+        + f"?next=%2Fgroups%2F{group.pk}%2F{group.slug}%2F&org={group.organisation.slug}"
     )
     assert not Enrolment.objects.exists()
 

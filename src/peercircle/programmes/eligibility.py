@@ -50,14 +50,20 @@ def describe(rules: Rules) -> str:
     if rules.genders:
         parts.append(" and ".join(GENDER_WORDS.get(g, g) for g in sorted(rules.genders)))
     if rules.perinatal_stages:
-        parts.append("parents " + " or ".join(STAGE_WORDS.get(s, s) for s in sorted(rules.perinatal_stages)))
+        parts.append(
+            "parents " + " or ".join(STAGE_WORDS.get(s, s) for s in sorted(rules.perinatal_stages))
+        )
     if rules.min_age is not None and rules.max_age is not None:
         parts.append(f"aged {rules.min_age} to {rules.max_age}")
     elif rules.min_age is not None:
         parts.append(f"aged {rules.min_age} or over")
     elif rules.max_age is not None:
         parts.append(f"aged {rules.max_age} or under")
-    return ("For " + ", ".join(parts) + ".") if parts else ""
+    if not parts:
+        return ""
+    if not rules.genders and not rules.perinatal_stages:
+        parts[0] = "people " + parts[0]
+    return "For " + ", ".join(parts) + "."
 
 
 def check(rules: Rules, person: Person) -> Verdict:
@@ -75,7 +81,9 @@ def check(rules: Rules, person: Person) -> Verdict:
             missing.append("gender")
         elif person.gender not in rules.genders:
             reasons.append(
-                "This programme is for " + " and ".join(GENDER_WORDS.get(g, g) for g in sorted(rules.genders)) + "."
+                "This programme is for "
+                + " and ".join(GENDER_WORDS.get(g, g) for g in sorted(rules.genders))
+                + "."
             )
     if rules.perinatal_stages:
         if not person.perinatal_stage:
@@ -86,4 +94,6 @@ def check(rules: Rules, person: Person) -> Verdict:
                 + " or ".join(STAGE_WORDS.get(s, s) for s in sorted(rules.perinatal_stages))
                 + "."
             )
-    return Verdict(eligible=not reasons and not missing, reasons=tuple(reasons), missing=tuple(missing))
+    return Verdict(
+        eligible=not reasons and not missing, reasons=tuple(reasons), missing=tuple(missing)
+    )

@@ -151,7 +151,11 @@ def group_join(request: HttpRequest, group_id: int) -> HttpResponse:
     group = access.access_group_view(request.user, group_id)
     group_url = _group_url(group)
     if not request.user.is_authenticated:
-        return redirect(reverse("accounts:signup") + "?" + urlencode({"next": group_url}))
+        return redirect(
+            reverse("accounts:signup")
+            + "?"
+            + urlencode({"next": group_url, "org": group.organisation.slug})
+        )
     request.crisis_organisation_id = group.organisation_id
     user = request.user
     if selectors.enrolment_for(user, group) is not None:
