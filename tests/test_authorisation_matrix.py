@@ -1,0 +1,499 @@
+"""Every page and endpoint, visited as every persona and as an outsider.
+
+The matrix below says what each may get. "not found" and "not allowed" are the
+same 404; a person who is not signed in is sent to sign in (pages) or gets 401
+(API). Each visit runs in a savepoint that is rolled back, so a visit that
+changes state does not affect the next persona. A route added without a row
+here fails ``test_every_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.urls import get_resolver
+from django.utils import timezone
+
+from peercircle.programmes.models import Attendance, Enrolment, Session
+from peercircle.programmes.services import enrolment_join
+
+PERSONAS = (
+    "anonymous",
+    "participant",
+    "volunteer",
+    "coordinator",
+    "safeguarding_lead",
+    "evaluator",
+    "outsider",
+)
+SIGN_IN = "sign-in"  # a redirect to the sign-in page
+
+
+@dataclass
+class World:
+    org: object
+    programme: object
+    group: object
+    private_group: object
+    past_session: object
+    future_session: object
+    enrolment: object
+    offered: object
+    people: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(
+    org,
+    programme,
+    group,
+    private_group,
+    participant,
+    volunteer,
+    coordinator,
+    safeguarding_lead,
+    evaluator,
+    outsider,
+    make_member,
+):
+    enrolment = enrolment_join(user=participant, group=group)
+    # Fill the group so that the next person waits, then free a place: an offer.
+    others = [make_member() for _ in range(3)]
+    first = enrolment_join(user=others[0], group=group)
+    enrolment_join(user=others[1], group=group)
+    waiting = enrolment_join(user=others[2], group=group)
+    from peercircle.programmes.services import enrolment_leave
+
+    enrolment_leave(user=others[0], enrolment=first)
+    waiting.refresh_from_db()
+    assert waiting.status == "offered"
+    now = timezone.now()
+    # The participant has been a member for a month, so is on past registers.
+    Enrolment.objects.filter(pk=enrolment.pk).update(joined_at=now - dt.timedelta(days=30))
+    past = Session.objects.create(
+        group=group,
+        number=999,
+        starts_at=now - dt.timedelta(days=7),
+        ends_at=now - dt.timedelta(days=7, hours=-2),
+    )
+    future = group.sessions.filter(starts_at__gt=now).order_by("starts_at").first()
+    Attendance.objects.create(
+        session=past, user=participant, status="present", recorded_by=volunteer
+    )
+    return World(
+        org=org,
+        programme=programme,
+        group=group,
+        private_group=private_group,
+        past_session=past,
+        future_session=future,
+        enrolment=enrolment,
+        offered=waiting,
+        people={
+            "participant": participant,
+            "volunteer": volunteer,
+            "coordinator": coordinator,
+            "safeguarding_lead": safeguarding_lead,
+            "evaluator": evaluator,
+            "outsider": outsider,
+            "offered": waiting.user,
+        },
+    )
+
+
+def expect(default, **overrides):
+    result = dict.fromkeys(PERSONAS, default)
+    result.update(overrides)
+    return result
+
+
+PUBLIC = expect(200)
+SIGNED_IN = expect(200, anonymous=SIGN_IN)
+# Back-office pages: coordinators only; everyone else cannot tell they exist.
+COORDINATOR_ONLY = expect(404, anonymous=SIGN_IN, coordinator=200)
+API_PUBLIC = expect(200)
+API_COORDINATOR_ONLY = expect(404, anonymous=401, coordinator=200)
+
+
+@dataclass
+class Visit:
+    route: str
+    method: str
+    url: callable
+    expected: dict
+    data: callable | None = None
+    as_json: bool = False
+
+
+def g(w):
+    return w.group.pk
+
+
+MATRIX = [
+    # --- public pages --------------------------------------------------------
+    Visit("public:finder", "get", lambda w: "/", PUBLIC),
+    Visit("public:group_detail", "get", lambda w: f"/groups/{g(w)}/{w.group.slug}/", PUBLIC),
+    Visit("public:group_detail_short", "get", lambda w: f"/groups/{g(w)}/", expect(302)),
+    Visit(
+        "public:group_detail",
+        "get",
+        lambda w: f"/groups/{w.private_group.pk}/{w.private_group.slug}/",
+        expect(404, coordinator=200, volunteer=200, safeguarding_lead=200),
+    ),
+    Visit("core:crisis", "get", lambda w: "/help-now/", PUBLIC),
+    Visit("core:healthz", "get", lambda w: "/healthz", PUBLIC),
+    # --- a participant's own pages -------------------------------------------------
+    Visit(
+        "public:group_join",
+        "get",
+        lambda w: f"/groups/{g(w)}/join/",
+        expect(200, anonymous=302, participant=302),
+    ),
+    Visit(
+        "public:group_join",
+        "post",
+        lambda w: f"/groups/{w.private_group.pk}/join/",
+        # Staff of the organisation see the confirmation step (consent first).
+        expect(404, coordinator=200, volunteer=200, safeguarding_lead=200),
+    ),
+    Visit(
+        "public:enrolment_leave",
+        "post",
+        lambda w: f"/enrolments/{w.enrolment.pk}/leave/",
+        expect(404, anonymous=SIGN_IN, participant=302),
+    ),
+    Visit(
+        "public:offer_accept",
+        "post",
+        lambda w: f"/enrolments/{w.offered.pk}/accept/",
+        expect(404, anonymous=SIGN_IN),
+    ),
+    Visit(
+        "public:offer_decline",
+        "post",
+        lambda w: f"/enrolments/{w.offered.pk}/decline/",
+        expect(404, anonymous=SIGN_IN),
+    ),
+    Visit(
+        "public:apologies_send",
+        "post",
+        lambda w: f"/sessions/{w.future_session.pk}/apologies/",
+        expect(404, anonymous=SIGN_IN, participant=302),
+    ),
+    Visit("public:my_groups", "get", lambda w: "/me/groups/", SIGNED_IN),
+    Visit(
+        "public:calendar_reset",
+        "post",
+        lambda w: "/me/calendar/reset/",
+        expect(302, anonymous=SIGN_IN),
+    ),
+    Visit(
+        "public:calendar_feed", "get", lambda w: "/me/calendar/not-a-real-token.ics", expect(404)
+    ),
+    # --- accounts ------------------------------------------------------------
+    Visit("accounts:home", "get", lambda w: "/account/", SIGNED_IN),
+    # Signed-in people are sent on from the sign-in and sign-up pages.
+    Visit("accounts:login", "get", lambda w: "/account/login/", expect(302, anonymous=200)),
+    Visit("accounts:logout", "post", lambda w: "/account/logout/", expect(302)),
+    Visit("accounts:signup", "get", lambda w: "/account/signup/", expect(302, anonymous=200)),
+    Visit("accounts:profile", "get", lambda w: "/account/profile/", SIGNED_IN),
+    Visit("accounts:password_change", "get", lambda w: "/account/profile/password/", SIGNED_IN),
+    Visit("accounts:context", "get", lambda w: "/account/context/", SIGNED_IN),
+    Visit("accounts:consent", "get", lambda w: "/account/consent/", SIGNED_IN),
+    Visit("accounts:export", "get", lambda w: "/account/export/", SIGNED_IN),
+    Visit(
+        "accounts:two_factor_setup",
+        "get",
+        lambda w: "/account/two-factor/",
+        expect(200, anonymous=SIGN_IN, participant=404, volunteer=404),
+    ),
+    Visit(
+        "accounts:two_factor_verify",
+        "get",
+        lambda w: "/account/two-factor/verify/",
+        expect(302, anonymous=SIGN_IN),
+    ),
+    Visit(
+        "accounts:two_factor_disable",
+        "get",
+        lambda w: "/account/two-factor/disable/",
+        expect(404, anonymous=SIGN_IN),
+    ),
+    # --- back office -----------------------------------------------------------
+    # The outsider coordinates another organisation: their own dashboard, never Riverside's data.
+    Visit(
+        "manage:dashboard",
+        "get",
+        lambda w: "/manage/",
+        expect(404, anonymous=SIGN_IN, coordinator=200, volunteer=200, outsider=200),
+    ),
+    Visit(
+        "manage:programme_create",
+        "get",
+        lambda w: f"/manage/organisations/{w.org.pk}/programmes/new/",
+        COORDINATOR_ONLY,
+    ),
+    Visit(
+        "manage:contact_details",
+        "get",
+        lambda w: f"/manage/organisations/{w.org.pk}/people/{w.people['participant'].pk}/contact/",
+        expect(404, anonymous=SIGN_IN, coordinator=200, safeguarding_lead=200),
+    ),
+    Visit(
+        "manage:programme_edit",
+        "get",
+        lambda w: f"/manage/programmes/{w.programme.pk}/edit/",
+        COORDINATOR_ONLY,
+    ),
+    Visit(
+        "manage:group_create",
+        "get",
+        lambda w: f"/manage/programmes/{w.programme.pk}/groups/new/",
+        COORDINATOR_ONLY,
+    ),
+    Visit(
+        "manage:group_detail",
+        "get",
+        lambda w: f"/manage/groups/{g(w)}/",
+        expect(404, anonymous=SIGN_IN, coordinator=200, volunteer=200),
+    ),
+    Visit("manage:group_edit", "get", lambda w: f"/manage/groups/{g(w)}/edit/", COORDINATOR_ONLY),
+    Visit(
+        "manage:enrolment_remove",
+        "post",
+        lambda w: f"/manage/enrolments/{w.enrolment.pk}/remove/",
+        expect(404, anonymous=SIGN_IN, coordinator=302),
+        data=lambda w: {"reason": "Moved to another group"},
+    ),
+    Visit(
+        "manage:session_cancel",
+        "post",
+        lambda w: f"/manage/sessions/{w.future_session.pk}/cancel/",
+        expect(404, anonymous=SIGN_IN, coordinator=302),
+        data=lambda w: {"reason": "Venue closed"},
+    ),
+    Visit(
+        "manage:session_reinstate",
+        "post",
+        lambda w: f"/manage/sessions/{w.future_session.pk}/reinstate/",
+        expect(404, anonymous=SIGN_IN, coordinator=302),
+    ),
+    Visit(
+        "manage:register",
+        "get",
+        lambda w: f"/manage/sessions/{w.past_session.pk}/register/",
+        expect(404, anonymous=SIGN_IN, coordinator=200, volunteer=200),
+    ),
+    Visit(
+        "manage:register_row",
+        "post",
+        lambda w: f"/manage/sessions/{w.past_session.pk}/register/{w.people['participant'].pk}/",
+        # Without htmx the row save returns to the register page.
+        expect(404, anonymous=SIGN_IN, coordinator=302, volunteer=302),
+        data=lambda w: {"status": "absent"},
+    ),
+    # --- API -------------------------------------------------------------------
+    Visit("api:openapi-json", "get", lambda w: "/api/openapi.json", API_PUBLIC),
+    Visit("api:openapi-view", "get", lambda w: "/api/docs", API_PUBLIC),
+    Visit("api:api-root", "get", lambda w: "/api/", expect(404)),
+    Visit("api:groups_find", "get", lambda w: "/api/groups", API_PUBLIC),
+    Visit("api:group_detail", "get", lambda w: f"/api/groups/{g(w)}", API_PUBLIC),
+    Visit(
+        "api:group_detail",
+        "get",
+        lambda w: f"/api/groups/{w.private_group.pk}",
+        expect(404, coordinator=200, volunteer=200, safeguarding_lead=200),
+    ),
+    Visit("api:group_sessions", "get", lambda w: f"/api/groups/{g(w)}/sessions", API_PUBLIC),
+    Visit("api:programmes_list", "get", lambda w: "/api/programmes", API_PUBLIC),
+    Visit(
+        "api:programme_create",
+        "post",
+        lambda w: "/api/programmes",
+        expect(403, anonymous=401, coordinator=201, outsider=404),
+        data=lambda w: {"organisation": w.org.slug, "name": "New", "focus": "general"},
+        as_json=True,
+    ),
+    Visit(
+        "api:programme_update",
+        "patch",
+        lambda w: f"/api/programmes/{w.programme.pk}",
+        expect(403, anonymous=401, coordinator=200, outsider=404),
+        data=lambda w: {"description": "Updated"},
+        as_json=True,
+    ),
+    Visit(
+        "api:group_create",
+        "post",
+        lambda w: "/api/groups",
+        expect(403, anonymous=401, coordinator=201, outsider=404),
+        data=lambda w: {
+            "programme_id": w.programme.pk,
+            "name": "Thursday group",
+            "delivery": "online",
+            "weekday": 3,
+            "start_time": "18:30",
+            "start_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+        },
+        as_json=True,
+    ),
+    Visit(
+        "api:group_update",
+        "patch",
+        lambda w: f"/api/groups/{g(w)}",
+        expect(403, anonymous=401, coordinator=200, outsider=404),
+        data=lambda w: {"capacity": 12},
+        as_json=True,
+    ),
+    Visit(
+        "api:session_cancel",
+        "post",
+        lambda w: f"/api/sessions/{w.future_session.pk}/cancel",
+        expect(403, anonymous=401, coordinator=200, outsider=404),
+        data=lambda w: {"reason": "Venue closed"},
+        as_json=True,
+    ),
+    Visit(
+        "api:session_reinstate",
+        "post",
+        lambda w: f"/api/sessions/{w.future_session.pk}/reinstate",
+        expect(403, anonymous=401, coordinator=200, outsider=404),
+        as_json=True,
+    ),
+    Visit(
+        "api:group_enrolments",
+        "get",
+        lambda w: f"/api/groups/{g(w)}/enrolments",
+        expect(403, anonymous=401, coordinator=200, volunteer=200, outsider=404),
+    ),
+    Visit(
+        "api:enrolment_join",
+        "post",
+        lambda w: f"/api/groups/{g(w)}/enrolment",
+        expect(422, anonymous=401, participant=409),
+        as_json=True,
+    ),
+    Visit(
+        "api:enrolment_leave",
+        "delete",
+        lambda w: f"/api/groups/{g(w)}/enrolment",
+        expect(404, anonymous=401, participant=200),
+    ),
+    Visit(
+        "api:enrolment_accept",
+        "post",
+        lambda w: f"/api/enrolments/{w.offered.pk}/accept",
+        expect(404, anonymous=401),
+        as_json=True,
+    ),
+    Visit(
+        "api:enrolment_decline",
+        "post",
+        lambda w: f"/api/enrolments/{w.offered.pk}/decline",
+        expect(404, anonymous=401),
+        as_json=True,
+    ),
+    Visit("api:my_enrolments", "get", lambda w: "/api/me/enrolments", expect(200, anonymous=401)),
+    Visit(
+        "api:register_read",
+        "get",
+        lambda w: f"/api/sessions/{w.past_session.pk}/attendance",
+        expect(403, anonymous=401, coordinator=200, volunteer=200, outsider=404),
+    ),
+    Visit(
+        "api:register_take",
+        "put",
+        lambda w: f"/api/sessions/{w.past_session.pk}/attendance",
+        expect(403, anonymous=401, coordinator=200, volunteer=200, outsider=404),
+        data=lambda w: {"marks": {str(w.people["participant"].pk): "absent"}},
+        as_json=True,
+    ),
+    Visit(
+        "api:apologies_send",
+        "post",
+        lambda w: f"/api/sessions/{w.future_session.pk}/apologies",
+        expect(404, anonymous=401, participant=200),
+        as_json=True,
+    ),
+]
+
+
+def _outcome(response) -> object:
+    if response.status_code == 302 and "/account/login/" in response.headers.get("Location", ""):
+        return SIGN_IN
+    return response.status_code
+
+
+def _visit(client, visit: Visit, w: World):
+    url = visit.url(w)
+    data = visit.data(w) if visit.data else None
+    method = getattr(client, visit.method)
+    if visit.method in ("get", "delete") and not data:
+        return method(url)
+    if visit.as_json or url.startswith("/api/"):
+        return method(url, data=json.dumps(data or {}), content_type="application/json")
+    return method(url, data=data or {})
+
+
+def test_every_route_is_in_the_matrix():
+    covered = {visit.route for visit in MATRIX}
+    routes = set()
+
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                if pattern.namespace == "admin":
+                    continue
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif pattern.name:
+                routes.add(f"{namespace}:{pattern.name}")
+
+    walk(get_resolver().url_patterns)
+    assert routes - covered == set(), "routes missing from the authorisation matrix"
+
+
+@pytest.mark.parametrize(
+    "visit", MATRIX, ids=[f"{v.method}-{v.route}-{i}" for i, v in enumerate(MATRIX)]
+)
+def test_authorisation_matrix(client, world, visit):
+    outcomes = {}
+    for persona in PERSONAS:
+        client.logout()
+        if persona != "anonymous":
+            client.force_login(world.people[persona])
+        with transaction.atomic():
+            outcomes[persona] = _outcome(_visit(client, visit, world))
+            transaction.set_rollback(True)
+    assert outcomes == visit.expected, f"actual: {outcomes}"
+
+
+def test_offer_can_be_accepted_only_by_the_person_offered(client, world):
+    client.force_login(world.people["offered"])
+    response = client.post(f"/enrolments/{world.offered.pk}/accept/")
+    assert response.status_code == 302
+    world.offered.refresh_from_db()
+    assert world.offered.status == "active"
+    assert Enrolment.objects.filter(pk=world.offered.pk, status="active").exists()
+
+
+def test_nobody_but_coordinators_and_safeguarding_leads_sees_a_real_name(client, world):
+    participant = world.people["participant"]
+    pages = [
+        "/",
+        f"/groups/{world.group.pk}/{world.group.slug}/",
+        f"/manage/groups/{world.group.pk}/",
+        f"/manage/sessions/{world.past_session.pk}/register/",
+        f"/api/groups/{world.group.pk}/enrolments",
+        "/me/groups/",
+        "/manage/",
+    ]
+    for persona in ("participant", "volunteer", "evaluator", "outsider", "coordinator"):
+        client.force_login(world.people[persona])
+        for url in pages:
+            body = client.get(url).content.decode()
+            assert participant.real_name not in body, (persona, url)
+            assert participant.email not in body, (persona, url)
