@@ -218,6 +218,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 # WhiteNoise serves from the app directories (WHITENOISE_USE_FINDERS); the root
 # only needs to exist unless collectstatic is run for a separate web server.
