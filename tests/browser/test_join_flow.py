@@ -21,8 +21,12 @@ def test_a_newcomer_finds_a_group_near_them_signs_up_and_joins(page, group, org,
     expect(page.get_by_role("link", name="Need help now?")).to_be_visible()
     page.get_by_label("Near a town or city").fill("Leeds")
     page.get_by_role("button", name="Search", exact=True).click()
+    # The results update in place (htmx); wait until they have settled.
+    expect(page.locator("#results-status")).to_contain_text("within 25 km of Leeds")
+    page.wait_for_load_state("networkidle")
     expect(page.get_by_role("link", name=group.name)).to_be_visible()
-    page.screenshot(path=os.path.join(screenshot_dir, "finder.png"), full_page=True)
+    # Full-page screenshots resize the headless window, which upsets the next click.
+    page.screenshot(path=os.path.join(screenshot_dir, "finder.png"))
 
     page.get_by_role("link", name=group.name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(group.name)
@@ -38,7 +42,7 @@ def test_a_newcomer_finds_a_group_near_them_signs_up_and_joins(page, group, org,
     page.get_by_label("Year of birth").fill("1984")
     page.get_by_label("Gender").select_option("man")
     page.locator("input[name=consent_service]").check()
-    page.screenshot(path=os.path.join(screenshot_dir, "signup.png"), full_page=True)
+    page.screenshot(path=os.path.join(screenshot_dir, "signup.png"))
     page.get_by_role("button", name="Join", exact=True).click()
 
     expect(page).to_have_url(re.compile(rf"/groups/{group.pk}/"))
