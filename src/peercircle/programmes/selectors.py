@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connections
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from peercircle.core.models import Membership, Organisation
@@ -75,6 +76,12 @@ def finder_search(query: FinderQuery) -> FinderPage:
     With a location, in-person and hybrid groups within the radius come first,
     nearest first, followed by online groups (which are near everyone) unless a
     format was chosen that excludes them. Without a location, by next session.
+
+    The next session is a correlated subquery, one index probe per group, so it
+    is worked out only for the groups that can reach the page asked for: with a
+    location, for the nearest groups and ties; without one, on the first page,
+    by walking sessions in time order. At most six queries whatever the size of
+    the data. See docs/performance.md.
     """
     now = timezone.now()
     groups = Group.objects.filter(listed=True, is_active=True, programme__is_active=True)
@@ -99,7 +106,8 @@ def finder_search(query: FinderQuery) -> FinderPage:
         groups = groups.filter(language=query.language)
     if query.weekday is not None:
         groups = groups.filter(weekday=query.weekday)
-    groups = groups.annotate(next_session_at=_next_session_subquery(now))
+    groups = groups.order_by()
+    next_session = _next_session_subquery(now)
 
     located = query.latitude is not None and query.longitude is not None
     if located:
@@ -107,34 +115,125 @@ def finder_search(query: FinderQuery) -> FinderPage:
         min_lat, max_lat, min_lon, max_lon = geo.bounding_box(query.latitude, query.longitude, radius)
         near_q = Q(latitude__gte=min_lat, latitude__lte=max_lat, longitude__gte=min_lon, longitude__lte=max_lon)
         candidates = groups.filter(near_q | Q(delivery=Delivery.ONLINE))
-        rows = list(candidates.values_list("pk", "latitude", "longitude", "delivery", "next_session_at"))
-        scored: list[tuple[int, float, Any, int]] = []
-        for pk, lat, lon, delivery, next_at in rows:
+        near: list[tuple[float, int]] = []
+        online: list[int] = []
+        rows = candidates.values_list("pk", "latitude", "longitude", "delivery")
+        for pk, lat, lon, delivery in rows:
             if delivery == Delivery.ONLINE or lat is None:
-                scored.append((1, 0.0, next_at, pk))
+                online.append(pk)
                 continue
             distance = geo.haversine_km(query.latitude, query.longitude, lat, lon)
             if distance <= radius:
-                scored.append((0, distance, next_at, pk))
-        scored.sort(key=lambda row: (row[0], row[1], row[2] or datetime.max.replace(tzinfo=UTC), row[3]))
-        total = len(scored)
+                near.append((distance, pk))
+        total = len(near) + len(online)
         pages = max(1, -(-total // query.per_page))
         page = min(max(1, query.page), pages)
-        window = scored[(page - 1) * query.per_page : page * query.per_page]
-        distances = {pk: (None if online else dist) for online, dist, _, pk in window}
+        start, end = (page - 1) * query.per_page, page * query.per_page
+        # Order is (nearby first, distance, next session with none last, id). The
+        # next session only breaks ties of distance, so it is needed for the
+        # nearby groups up to the distance of the last one on the page (ties
+        # included) and, if the page reaches them, for the online groups.
+        near.sort()
+        reaches_online = end > len(near)
+        needed = []
+        if start < len(near):
+            cutoff = near[min(end, len(near)) - 1][0]
+            needed = [pk for distance, pk in near if distance <= cutoff]
+        wanted = Q(pk__in=needed) if len(needed) <= 500 else near_q
+        if reaches_online:
+            wanted |= Q(delivery=Delivery.ONLINE)
+        next_at: dict[int, datetime | None] = {}
+        if needed or reaches_online:
+            timed = groups.filter(wanted).annotate(next_session_at=next_session)
+            next_at = dict(timed.values_list("pk", "next_session_at"))
+        latest = datetime.max.replace(tzinfo=UTC)
+        ranked_near = sorted(
+            (0, distance, next_at[pk] or latest, pk) for distance, pk in near if pk in next_at
+        )
+        ranked_online = []
+        if reaches_online:
+            ranked_online = sorted((1, 0.0, next_at[pk] or latest, pk) for pk in online)
+        if start >= len(near):
+            window = ranked_online[start - len(near) : end - len(near)]
+        else:
+            window = (ranked_near + ranked_online)[start:end]
+        distances = {pk: (None if online_row else dist) for online_row, dist, _, pk in window}
         order = [pk for _, _, _, pk in window]
-        loaded = {g.pk: g for g in _with_display_data(groups.filter(pk__in=order))}
-        hits = [FinderHit(loaded[pk], distances[pk], loaded[pk].next_session_at) for pk in order if pk in loaded]
+        loaded = {g.pk: g for g in _with_display_data(Group.objects.filter(pk__in=order))}
+        hits = []
+        for pk in order:
+            if pk in loaded:
+                loaded[pk].next_session_at = next_at[pk]
+                hits.append(FinderHit(loaded[pk], distances[pk], next_at[pk]))
         return FinderPage(hits=hits, total=total, page=page, pages=pages)
 
     total = groups.count()
     pages = max(1, -(-total // query.per_page))
     page = min(max(1, query.page), pages)
-    ordered = groups.order_by("next_session_at", "name", "pk")
+    # Words and a weekday are left to the plain query: the walks would read past
+    # many groups (name order) or days of sessions (time order) to fill a page.
+    walkable = not query.text and query.weekday is None
+    if page == 1 and walkable and total > FIRST_PAGE_WALK_MIN:
+        first = _first_page_by_next_session(groups, now, query.per_page)
+        if first is not None:
+            hits = [FinderHit(g, None, g.next_session_at) for g in first]
+            return FinderPage(hits=hits, total=total, page=page, pages=pages)
+    ordered = groups.annotate(next_session_at=next_session)
+    ordered = ordered.order_by("next_session_at", "name", "pk")
     window = _with_display_data(ordered[(page - 1) * query.per_page : page * query.per_page])
     return FinderPage(
         hits=[FinderHit(g, None, g.next_session_at) for g in window], total=total, page=page, pages=pages
     )
+
+
+#: Below this many matches the first page probes every group's next session;
+#: above it, the walk in _first_page_by_next_session is cheaper.
+FIRST_PAGE_WALK_MIN = 2000
+
+
+def _first_page_by_next_session(
+    groups: QuerySet[Group], now: datetime, per_page: int
+) -> list[Group] | None:
+    """The first page of ``groups`` ordered by (next session, name, id), without
+    working out every group's next session; None if this way does not pay.
+
+    The database puts groups with no session to come first (SQLite, MySQL) or
+    last (PostgreSQL). Those it puts first are found by walking the groups in
+    name order until a page is full. The rest come from walking the sessions to
+    come in time order: a group's first session met on the walk is its next
+    one, and every group met before the last session read is complete. The
+    final query orders the chosen groups, ties included, the database's way.
+    """
+    nulls_last = connections[groups.db].features.nulls_order_largest
+    upcoming = Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gte=now)
+    chosen: list[int] = []
+    if not nulls_last:
+        none_to_come = groups.filter(~Exists(upcoming.filter(group=OuterRef("pk"))))
+        chosen = list(none_to_come.order_by("name", "pk").values_list("pk", flat=True)[:per_page])
+    need = per_page - len(chosen)
+    if need > 0:
+        walk = upcoming.filter(group__in=groups.values("pk")).order_by("starts_at")
+        limit = max(256, 8 * need)
+        for _ in range(3):
+            rows = list(walk.values_list("group_id", "starts_at")[:limit])
+            first_at: dict[int, datetime] = {}
+            for group_id, starts_at in rows:
+                first_at.setdefault(group_id, starts_at)
+            exhausted = len(rows) < limit
+            complete = {pk: at for pk, at in first_at.items() if exhausted or at < rows[-1][1]}
+            if len(complete) >= need or exhausted:
+                break
+            limit *= 8
+        else:
+            return None
+        if len(complete) < need and nulls_last:
+            return None  # groups with nothing to come would join this page
+        if len(complete) > need:
+            cutoff = sorted(complete.values())[need - 1]
+            complete = {pk: at for pk, at in complete.items() if at <= cutoff}
+        chosen += complete
+    shown = groups.filter(pk__in=chosen).annotate(next_session_at=_next_session_subquery(now))
+    return _with_display_data(shown.order_by("next_session_at", "name", "pk")[:per_page])
 
 
 def _with_display_data(groups: QuerySet[Group]) -> list[Group]:
