@@ -424,7 +424,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if Organisation.objects.exists():
             say("The database already has an organisation; demo data not added.")
         else:
-            cmd_demo(args)
+            from peercircle.core.demo import demo_seed
+
+            say(demo_seed().summary())
     backend = _tasks_backend()
     in_process_worker = backend == DB_TASKS_BACKEND and not args.no_worker
     connections.close_all()
@@ -442,6 +444,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     _print_demo_logins()
     say("Press Ctrl+C to stop.")
     say("")
+    # uvicorn re-raises the signal that stopped it once it has shut down; with
+    # the default SIGTERM action that would end this process before the worker
+    # is stopped, so SIGTERM gets a handler that lets the ``finally`` run.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
     try:
         uvicorn.run(
             ASGI_APP,
@@ -456,6 +462,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     finally:
         housekeeper.stop()
+        signal.signal(signal.SIGTERM, previous)
         say("PeerCircle stopped.")
     return 0
 
