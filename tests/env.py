@@ -11,3 +11,17 @@ os.environ.setdefault("PEERCIRCLE_DATA_DIR", tempfile.mkdtemp(prefix="peercircle
 # Playwright drives the live server from a thread, and its calls come back
 # through an event loop; Django must allow ORM use there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Parallel workers (pytest-xdist) each get their own Redis database and
+# prefixes, so one worker's cache.clear() (FLUSHDB) or pub/sub traffic never
+# reaches another's.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker and os.environ.get("REDIS_URL"):
+    from urllib.parse import urlsplit, urlunsplit
+
+    _index = int("".join(ch for ch in _worker if ch.isdigit()) or 0)
+    _url = urlsplit(os.environ["REDIS_URL"])
+    _base = int(_url.path.strip("/") or 0)
+    os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{_base + 1 + _index}"))
+    os.environ["CHANNEL_PREFIX"] = f"peercircle-{_worker}"
+    os.environ["CACHE_KEY_PREFIX"] = f"peercircle-{_worker}"

@@ -51,7 +51,9 @@ def test_facilitator_takes_register_of_own_group_only(group, private_group, volu
         access_group_register(participant, group.pk)
 
 
-def test_unlisted_group_is_hidden_from_outsiders_and_anonymous(private_group, outsider, coordinator):
+def test_unlisted_group_is_hidden_from_outsiders_and_anonymous(
+    private_group, outsider, coordinator
+):
     from django.contrib.auth.models import AnonymousUser
 
     with pytest.raises(NotFound):
@@ -77,7 +79,9 @@ def test_contact_details_only_for_coordinator_and_safeguarding_lead_and_every_re
             access_contact_details(reader, participant.pk, organisation_id=org.pk)
     # An outsider asking about their own organisation for someone who is not in it.
     with pytest.raises(NotFound):
-        access_contact_details(outsider, participant.pk, organisation_id=outsider.memberships.get().organisation_id)
+        access_contact_details(
+            outsider, participant.pk, organisation_id=outsider.memberships.get().organisation_id
+        )
     assert AuditEvent.objects.filter(action="read.contact_details").count() == before + 2
 
 

@@ -24,7 +24,9 @@ def test_database_refuses_two_current_enrolments_for_one_person(group, make_memb
     member = make_member()
     enrolment_join(user=member, group=group)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Enrolment.objects.create(group=group, user=member, status=EnrolmentStatus.WAITING, waiting_since=group.created_at)
+        Enrolment.objects.create(
+            group=group, user=member, status=EnrolmentStatus.WAITING, waiting_since=group.created_at
+        )
 
 
 @pytest.mark.postgres
@@ -52,7 +54,10 @@ def test_two_simultaneous_joins_for_the_last_place_give_one_member_and_one_waiti
             finally:
                 connection.close()
 
-        threads = [threading.Thread(target=join, args=(p, label)) for p, label in ((first, "a"), (second, "b"))]
+        threads = [
+            threading.Thread(target=join, args=(p, label))
+            for p, label in ((first, "a"), (second, "b"))
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

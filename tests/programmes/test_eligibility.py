@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peercircle.programmes.eligibility import GENDER_WORDS, STAGE_WORDS, Person, Rules, check, describe
+from peercircle.programmes.eligibility import (
+    GENDER_WORDS,
+    STAGE_WORDS,
+    Person,
+    Rules,
+    check,
+    describe,
+)
 
 
 def test_open_programme_takes_anyone_without_asking_anything():
@@ -28,8 +35,12 @@ def test_mens_group_explains_itself_to_a_woman():
 
 def test_age_band_gives_the_bound_that_was_missed():
     rules = Rules(min_age=18, max_age=25)
-    assert check(rules, Person(age=17)).reasons == ("This programme is for people aged 18 or over.",)
-    assert check(rules, Person(age=26)).reasons == ("This programme is for people aged 25 or under.",)
+    assert check(rules, Person(age=17)).reasons == (
+        "This programme is for people aged 18 or over.",
+    )
+    assert check(rules, Person(age=26)).reasons == (
+        "This programme is for people aged 25 or under.",
+    )
     assert check(rules, Person(age=18)).eligible and check(rules, Person(age=25)).eligible
 
 

@@ -48,19 +48,28 @@ def test_course_over_the_spring_change_moves_utc_not_local(programme, coordinato
     assert utc_hours == [19, 19, 18, 18]
 
 
-def test_a_session_in_the_night_of_the_change_ends_at_the_local_time_people_expect(programme, coordinator):
+def test_a_session_in_the_night_of_the_change_ends_at_the_local_time_people_expect(
+    programme, coordinator
+):
     # Saturday 28 March 2026, 23:00 for three hours: the clocks go forward at 01:00,
     # so it ends at 02:00 local, which is only two real hours later.
     group = _course(
-        programme, coordinator, weekday=5, start_date=dt.date(2026, 3, 28), start_time=dt.time(23, 0),
-        duration_minutes=180, course_weeks=1,
+        programme,
+        coordinator,
+        weekday=5,
+        start_date=dt.date(2026, 3, 28),
+        start_time=dt.time(23, 0),
+        duration_minutes=180,
+        course_weeks=1,
     )
     session = group.sessions.get()
     assert session.ends_at.astimezone(LONDON).time() == dt.time(2, 0)
     assert session.ends_at - session.starts_at == dt.timedelta(hours=2)
 
 
-def test_rolling_group_gets_sessions_to_the_horizon_and_generation_is_idempotent(programme, coordinator, settings):
+def test_rolling_group_gets_sessions_to_the_horizon_and_generation_is_idempotent(
+    programme, coordinator, settings
+):
     from peercircle.programmes.services import sessions_generate
 
     settings.SESSION_HORIZON_WEEKS = 6
@@ -78,4 +87,6 @@ def test_rolling_group_gets_sessions_to_the_horizon_and_generation_is_idempotent
     assert sessions_generate(group=group) == 0
     assert group.sessions.count() == count
     assert all(s.starts_at.astimezone(LONDON).weekday() == 2 for s in group.sessions.all())
-    assert all(s.starts_at.astimezone(LONDON).time() == dt.time(10, 30) for s in group.sessions.all())
+    assert all(
+        s.starts_at.astimezone(LONDON).time() == dt.time(10, 30) for s in group.sessions.all()
+    )

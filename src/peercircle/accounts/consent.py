@@ -18,17 +18,19 @@ class Purpose(StrEnum):
 WORDING: dict[Purpose, dict[int, str]] = {
     Purpose.SERVICE: {
         1: (
-            "I agree that the organisation may keep the details I give here so that I can take part "
-            "in peer support: my pseudonym, the groups I join, my attendance, and what I choose to "
-            "share. Only the coordinators and the safeguarding lead can see my real name and contact "
-            "details. I can withdraw, and ask for my data to be exported or erased, at any time."
+            "I agree that the organisation may keep the details I give here so that I can take "
+            "part in peer support: my pseudonym, the groups I join, my attendance, and what I "
+            "choose to share. Only the coordinators and the safeguarding lead can see my real "
+            "name and contact details. I can withdraw, and ask for my data to be exported or "
+            "erased, at any time."
         ),
     },
     Purpose.RESEARCH: {
         1: (
-            "I agree that my answers and attendance may be used, without my name or contact details, "
-            "to find out what works in peer support and for whom. Results never show groups of fewer "
-            "than five people. Saying no makes no difference to the support I get."
+            "I agree that my answers and attendance may be used, without my name or contact "
+            "details, to find out what works in peer support and for whom. Results never show "
+            "groups of fewer than five people. Saying no makes no difference to the support I "
+            "get."
         ),
     },
     Purpose.CONTACT: {
@@ -39,7 +41,9 @@ WORDING: dict[Purpose, dict[int, str]] = {
     },
 }
 
-CURRENT_VERSION: dict[Purpose, int] = {purpose: max(versions) for purpose, versions in WORDING.items()}
+CURRENT_VERSION: dict[Purpose, int] = {
+    purpose: max(versions) for purpose, versions in WORDING.items()
+}
 
 PURPOSE_LABELS = {
     Purpose.SERVICE: "Taking part (needed to join)",

@@ -26,7 +26,9 @@ def new_calendar_token() -> str:
 class PeerUserManager(UserManager):
     def _create_user(self, username, email, password, **extra_fields):
         # Email is encrypted and optional; UserManager's normalisation is not needed.
-        user = self.model(username=self.model.normalize_username(username), email=email or "", **extra_fields)
+        user = self.model(
+            username=self.model.normalize_username(username), email=email or "", **extra_fields
+        )
         if not user.pseudonym:
             user.pseudonym = username
         user.set_password(password)
@@ -101,7 +103,9 @@ class ContextProfile(models.Model):
     year_of_birth = models.PositiveSmallIntegerField(null=True, blank=True)
     gender = models.CharField(max_length=20, choices=Gender.choices, blank=True)
     perinatal_stage = models.CharField(max_length=20, choices=PerinatalStage.choices, blank=True)
-    postcode_area = models.CharField(max_length=8, blank=True, help_text="First half of a postcode only")
+    postcode_area = models.CharField(
+        max_length=8, blank=True, help_text="First half of a postcode only"
+    )
     languages = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,7 +117,9 @@ class Consent(models.Model):
     """A consent given for one purpose, with the version of the wording."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="consents")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="consents"
+    )
     purpose = models.CharField(max_length=16, choices=[(p.value, p.value) for p in Purpose])
     version = models.PositiveSmallIntegerField()
     given_at = models.DateTimeField()
@@ -128,7 +134,8 @@ class Consent(models.Model):
                 name="consent_one_active_per_purpose",
             ),
             models.CheckConstraint(
-                condition=models.Q(withdrawn_at__isnull=True) | models.Q(withdrawn_at__gte=models.F("given_at")),
+                condition=models.Q(withdrawn_at__isnull=True)
+                | models.Q(withdrawn_at__gte=models.F("given_at")),
                 name="consent_withdrawn_after_given",
             ),
         ]

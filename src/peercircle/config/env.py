@@ -21,7 +21,9 @@ def _raw(name: str) -> str | None:
         try:
             return Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"{name}_FILE points at {file_name!r}, which cannot be read: {exc}") from exc
+            raise ConfigError(
+                f"{name}_FILE points at {file_name!r}, which cannot be read: {exc}"
+            ) from exc
     value = os.environ.get(name)
     if value is None or value == "":
         return None

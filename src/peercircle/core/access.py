@@ -31,7 +31,9 @@ def roles_by_organisation(user: Any) -> dict[int, frozenset[Role]]:
     cached = getattr(user, "_peercircle_roles", None)
     if cached is None:
         found: dict[int, set[Role]] = {}
-        for organisation_id, role in Membership.objects.filter(user=user).values_list("organisation_id", "role"):
+        for organisation_id, role in Membership.objects.filter(user=user).values_list(
+            "organisation_id", "role"
+        ):
             found.setdefault(organisation_id, set()).add(Role(role))
         cached = {key: frozenset(value) for key, value in found.items()}
         user._peercircle_roles = cached
@@ -64,7 +66,9 @@ def can_see_contact_details(user: Any, organisation_id: int) -> bool:
     return has_role(user, organisation_id, SEES_CONTACT_DETAILS)
 
 
-def access_organisation(user: Any, organisation_id: int | str, *, roles: Iterable[Role]) -> Organisation:
+def access_organisation(
+    user: Any, organisation_id: int | str, *, roles: Iterable[Role]
+) -> Organisation:
     """The organisation, if ``user`` holds one of ``roles`` in it."""
     try:
         organisation_id = int(organisation_id)

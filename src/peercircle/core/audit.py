@@ -30,7 +30,11 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     object_type, object_id = _object_ref(obj)
-    actor_id = getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", False) else None
+    actor_id = (
+        getattr(actor, "pk", None)
+        if actor is not None and getattr(actor, "is_authenticated", False)
+        else None
+    )
     organisation_id = organisation.pk if isinstance(organisation, Organisation) else organisation
     return AuditEvent.objects.create(
         actor_id=actor_id,
@@ -42,6 +46,8 @@ def audit_record(
     )
 
 
-def audit_read(*, actor: Any, obj: models.Model, organisation: Organisation | int | None, what: str) -> AuditEvent:
+def audit_read(
+    *, actor: Any, obj: models.Model, organisation: Organisation | int | None, what: str
+) -> AuditEvent:
     """Record that ``actor`` read a sensitive part (``what``) of ``obj``."""
     return audit_record(actor=actor, action="read." + what, obj=obj, organisation=organisation)

@@ -47,13 +47,19 @@ def crisis_resources_for(organisation_id: int | None) -> list[dict]:
             )
         )
         for item in resources:
-            item["tel_href"] = "tel:" + "".join(ch for ch in item["phone"] if ch.isdigit() or ch == "+")
+            item["tel_href"] = "tel:" + "".join(
+                ch for ch in item["phone"] if ch.isdigit() or ch == "+"
+            )
         cache.set(key, resources, CACHE_SECONDS)
     return resources
 
 
 def crisis(request):
-    return {"crisis_resources": SimpleLazyObject(lambda: crisis_resources_for(_organisation_id_for(request)))}
+    return {
+        "crisis_resources": SimpleLazyObject(
+            lambda: crisis_resources_for(_organisation_id_for(request))
+        )
+    }
 
 
 def navigation(request):

@@ -22,7 +22,9 @@ from django.db import models
 def _fernet() -> MultiFernet:
     keys = list(settings.FIELD_ENCRYPTION_KEYS)
     if not keys:
-        digest = hashlib.sha256(b"peercircle-field-encryption:" + settings.SECRET_KEY.encode()).digest()
+        digest = hashlib.sha256(
+            b"peercircle-field-encryption:" + settings.SECRET_KEY.encode()
+        ).digest()
         keys = [base64.urlsafe_b64encode(digest).decode()]
     return MultiFernet([Fernet(key.encode()) for key in keys])
 

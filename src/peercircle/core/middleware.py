@@ -25,7 +25,11 @@ class StaffTwoFactorMiddleware:
 
             if user_has_device(request.user, confirmed=True):
                 if not request.user.is_verified():
-                    return redirect(reverse("accounts:two_factor_verify") + "?" + urlencode({"next": request.path}))
+                    return redirect(
+                        reverse("accounts:two_factor_verify")
+                        + "?"
+                        + urlencode({"next": request.path})
+                    )
             elif settings.STAFF_TWO_FACTOR_REQUIRED:
                 from peercircle.core.access import organisations_where
                 from peercircle.core.roles import STAFF_ROLES

@@ -27,7 +27,9 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     country = models.CharField(max_length=2, help_text="ISO country code, e.g. GB")
-    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    timezone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
     default_language = models.CharField(max_length=8, default="en")
     contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -42,7 +44,9 @@ class Organisation(models.Model):
 class CrisisResource(models.Model):
     """Where to get help now; shown on every page for the organisation in context."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="crisis_resources")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="crisis_resources"
+    )
     name = models.CharField(max_length=120)
     description = models.CharField(max_length=240, blank=True)
     phone = models.CharField(max_length=40, blank=True)
@@ -51,7 +55,9 @@ class CrisisResource(models.Model):
     hours = models.CharField(max_length=80, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     verified_at = models.DateField(
-        null=True, blank=True, help_text="When someone last checked these details; empty means not verified"
+        null=True,
+        blank=True,
+        help_text="When someone last checked these details; empty means not verified",
     )
 
     class Meta:
@@ -68,16 +74,23 @@ class CrisisResource(models.Model):
 class Membership(models.Model):
     """A role a person holds in an organisation. A person can hold several."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=32, choices=ROLE_CHOICES)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_unique_role"),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role"
+            ),
             models.CheckConstraint(
-                condition=models.Q(role__in=[role.value for role in Role]), name="membership_role_valid"
+                condition=models.Q(role__in=[role.value for role in Role]),
+                name="membership_role_valid",
             ),
         ]
         indexes = [models.Index(fields=["organisation", "role"])]
@@ -105,7 +118,12 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=80, blank=True)

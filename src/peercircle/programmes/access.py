@@ -18,7 +18,9 @@ def _int(value: Any) -> int:
 
 
 def access_programme_manage(user: Any, programme_id: Any) -> Programme:
-    programme = Programme.objects.select_related("organisation").filter(pk=_int(programme_id)).first()
+    programme = (
+        Programme.objects.select_related("organisation").filter(pk=_int(programme_id)).first()
+    )
     if programme is None:
         raise NotFound()
     if not can_manage_programmes(user, programme.organisation_id):
@@ -29,20 +31,29 @@ def access_programme_manage(user: Any, programme_id: Any) -> Programme:
 def access_group_view(user: Any, group_id: Any) -> Group:
     """A group page: public when listed and active; otherwise only for its
     members, facilitators and the organisation's staff."""
-    group = Group.objects.select_related("programme", "organisation").filter(pk=_int(group_id)).first()
+    group = (
+        Group.objects.select_related("programme", "organisation").filter(pk=_int(group_id)).first()
+    )
     if group is None:
         raise NotFound()
     if group.listed and group.is_active:
         return group
-    if has_role(user, group.organisation_id, MANAGES_PROGRAMMES | {Role.VOLUNTEER, Role.SAFEGUARDING_LEAD}):
+    if has_role(
+        user, group.organisation_id, MANAGES_PROGRAMMES | {Role.VOLUNTEER, Role.SAFEGUARDING_LEAD}
+    ):
         return group
-    if user.is_authenticated and Enrolment.objects.filter(group=group, user=user, status__in=CURRENT_ENROLMENT).exists():
+    if (
+        user.is_authenticated
+        and Enrolment.objects.filter(group=group, user=user, status__in=CURRENT_ENROLMENT).exists()
+    ):
         return group
     raise NotFound()
 
 
 def access_group_manage(user: Any, group_id: Any) -> Group:
-    group = Group.objects.select_related("programme", "organisation").filter(pk=_int(group_id)).first()
+    group = (
+        Group.objects.select_related("programme", "organisation").filter(pk=_int(group_id)).first()
+    )
     if group is None:
         raise NotFound()
     if not can_manage_programmes(user, group.organisation_id):
@@ -56,7 +67,9 @@ def is_facilitator(user: Any, group: Group) -> bool:
 
 def access_group_register(user: Any, group_id: Any) -> Group:
     """Members list and registers: coordinators, and the group's facilitators."""
-    group = Group.objects.select_related("programme", "organisation").filter(pk=_int(group_id)).first()
+    group = (
+        Group.objects.select_related("programme", "organisation").filter(pk=_int(group_id)).first()
+    )
     if group is None:
         raise NotFound()
     if can_manage_programmes(user, group.organisation_id):
@@ -67,7 +80,11 @@ def access_group_register(user: Any, group_id: Any) -> Group:
 
 
 def access_session_register(user: Any, session_id: Any) -> Session:
-    session = Session.objects.select_related("group__organisation", "group__programme").filter(pk=_int(session_id)).first()
+    session = (
+        Session.objects.select_related("group__organisation", "group__programme")
+        .filter(pk=_int(session_id))
+        .first()
+    )
     if session is None:
         raise NotFound()
     access_group_register(user, session.group_id)
@@ -75,7 +92,9 @@ def access_session_register(user: Any, session_id: Any) -> Session:
 
 
 def access_session_manage(user: Any, session_id: Any) -> Session:
-    session = Session.objects.select_related("group__organisation").filter(pk=_int(session_id)).first()
+    session = (
+        Session.objects.select_related("group__organisation").filter(pk=_int(session_id)).first()
+    )
     if session is None or not can_manage_programmes(user, session.group.organisation_id):
         raise NotFound()
     return session
@@ -83,7 +102,9 @@ def access_session_manage(user: Any, session_id: Any) -> Session:
 
 def access_session_member(user: Any, session_id: Any) -> Session:
     """A session of a group the person is an active member of."""
-    session = Session.objects.select_related("group__organisation").filter(pk=_int(session_id)).first()
+    session = (
+        Session.objects.select_related("group__organisation").filter(pk=_int(session_id)).first()
+    )
     if session is None or not user.is_authenticated:
         raise NotFound()
     if not Enrolment.objects.filter(group_id=session.group_id, user=user, status="active").exists():
@@ -92,14 +113,22 @@ def access_session_member(user: Any, session_id: Any) -> Session:
 
 
 def access_own_enrolment(user: Any, enrolment_id: Any) -> Enrolment:
-    enrolment = Enrolment.objects.select_related("group__organisation").filter(pk=_int(enrolment_id)).first()
+    enrolment = (
+        Enrolment.objects.select_related("group__organisation")
+        .filter(pk=_int(enrolment_id))
+        .first()
+    )
     if enrolment is None or not user.is_authenticated or enrolment.user_id != user.pk:
         raise NotFound()
     return enrolment
 
 
 def access_enrolment_manage(user: Any, enrolment_id: Any) -> Enrolment:
-    enrolment = Enrolment.objects.select_related("group__organisation", "user").filter(pk=_int(enrolment_id)).first()
+    enrolment = (
+        Enrolment.objects.select_related("group__organisation", "user")
+        .filter(pk=_int(enrolment_id))
+        .first()
+    )
     if enrolment is None or not can_manage_programmes(user, enrolment.group.organisation_id):
         raise NotFound()
     return enrolment

@@ -54,7 +54,9 @@ def load_gazetteer(path: Path = GAZETTEER_PATH) -> dict[str, Place]:
     places: dict[str, Place] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            place = Place(row["name"], row["region"], float(row["latitude"]), float(row["longitude"]))
+            place = Place(
+                row["name"], row["region"], float(row["latitude"]), float(row["longitude"])
+            )
             places[_key(place.name)] = place
     return places
 
@@ -64,7 +66,9 @@ def find_place(name: str, gazetteer: dict[str, Place] | None = None) -> Place | 
     return places.get(_key(name))
 
 
-def suggest_places(prefix: str, limit: int = 5, gazetteer: dict[str, Place] | None = None) -> list[Place]:
+def suggest_places(
+    prefix: str, limit: int = 5, gazetteer: dict[str, Place] | None = None
+) -> list[Place]:
     places = load_gazetteer() if gazetteer is None else gazetteer
     key = _key(prefix)
     if not key:

@@ -30,7 +30,9 @@ class Focus(models.TextChoices):
 
 
 class Programme(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="programmes")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="programmes"
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
     focus = models.CharField(max_length=20, choices=Focus.choices, default=Focus.GENERAL)
@@ -50,11 +52,14 @@ class Programme(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "slug"], name="programme_slug_unique"),
             models.CheckConstraint(
-                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(min_age__lte=F("max_age")),
                 name="programme_age_band_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(offers_groups=True) | Q(offers_one_to_one=True), name="programme_offers_a_format"
+                condition=Q(offers_groups=True) | Q(offers_one_to_one=True),
+                name="programme_offers_a_format",
             ),
         ]
 
@@ -102,11 +107,15 @@ class Group(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
     kind = models.CharField(max_length=10, choices=GroupKind.choices, default=GroupKind.ROLLING)
-    description = models.TextField(blank=True, help_text="What to expect, in a few friendly sentences")
+    description = models.TextField(
+        blank=True, help_text="What to expect, in a few friendly sentences"
+    )
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IN_PERSON)
     venue_name = models.CharField(max_length=200, blank=True)
     address = models.TextField(blank=True, help_text="Shown only to members who have joined")
-    area = models.CharField(max_length=120, blank=True, help_text="Town or neighbourhood, shown publicly")
+    area = models.CharField(
+        max_length=120, blank=True, help_text="Town or neighbourhood, shown publicly"
+    )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     online_link = models.URLField(blank=True, help_text="Shown only to members who have joined")
@@ -121,7 +130,10 @@ class Group(models.Model):
     listed = models.BooleanField(default=True, help_text="Shown in the public group finder")
     is_active = models.BooleanField(default=True)
     facilitators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Facilitation", related_name="facilitated_groups", blank=True
+        settings.AUTH_USER_MODEL,
+        through="Facilitation",
+        related_name="facilitated_groups",
+        blank=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -131,16 +143,23 @@ class Group(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "slug"], name="group_slug_unique"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="group_capacity_positive"),
-            models.CheckConstraint(condition=Q(places_taken__lte=F("capacity")), name="group_places_within_capacity"),
-            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="group_weekday_valid"),
-            models.CheckConstraint(condition=Q(duration_minutes__gte=15), name="group_duration_sensible"),
+            models.CheckConstraint(
+                condition=Q(places_taken__lte=F("capacity")), name="group_places_within_capacity"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="group_weekday_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=15), name="group_duration_sensible"
+            ),
             models.CheckConstraint(
                 condition=Q(kind="rolling", course_weeks__isnull=True)
                 | Q(kind="course", course_weeks__gte=1, course_weeks__lte=52),
                 name="group_course_has_weeks",
             ),
             models.CheckConstraint(
-                condition=Q(delivery="online") | (Q(latitude__isnull=False) & Q(longitude__isnull=False)),
+                condition=Q(delivery="online")
+                | (Q(latitude__isnull=False) & Q(longitude__isnull=False)),
                 name="group_in_person_has_location",
             ),
             models.CheckConstraint(
@@ -153,7 +172,9 @@ class Group(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["listed", "is_active", "latitude", "longitude"], name="group_finder_geo"),
+            models.Index(
+                fields=["listed", "is_active", "latitude", "longitude"], name="group_finder_geo"
+            ),
             models.Index(fields=["listed", "is_active", "weekday"], name="group_finder_day"),
             # Covers every column the finder filters, counts and orders on (text
             # search aside), so its scans read this index instead of the wide
@@ -209,11 +230,15 @@ class Facilitation(models.Model):
         CO = "co", "Co-facilitator"
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="facilitations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="facilitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="facilitations"
+    )
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.LEAD)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["group", "user"], name="facilitation_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="facilitation_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} facilitates {self.group_id}"
@@ -229,7 +254,9 @@ class Session(models.Model):
     number = models.PositiveSmallIntegerField(help_text="1 for the first session of a course")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
     cancelled_reason = models.CharField(max_length=240, blank=True)
     register_taken_at = models.DateTimeField(null=True, blank=True)
 
@@ -238,7 +265,9 @@ class Session(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "starts_at"], name="session_unique_start"),
             models.UniqueConstraint(fields=["group", "number"], name="session_unique_number"),
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
         ]
         indexes = [
             models.Index(fields=["group", "status", "starts_at"]),
@@ -268,7 +297,9 @@ HOLDS_PLACE = [EnrolmentStatus.ACTIVE, EnrolmentStatus.OFFERED]
 
 class Enrolment(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="enrolments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
     status = models.CharField(max_length=10, choices=EnrolmentStatus.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     joined_at = models.DateTimeField(null=True, blank=True)
@@ -287,13 +318,16 @@ class Enrolment(models.Model):
                 name="enrolment_one_current_per_person",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in EnrolmentStatus]), name="enrolment_status_valid"
+                condition=Q(status__in=[s.value for s in EnrolmentStatus]),
+                name="enrolment_status_valid",
             ),
             models.CheckConstraint(
-                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False), name="enrolment_offer_has_expiry"
+                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),
+                name="enrolment_offer_has_expiry",
             ),
             models.CheckConstraint(
-                condition=~Q(status="waiting") | Q(waiting_since__isnull=False), name="enrolment_waiting_has_time"
+                condition=~Q(status="waiting") | Q(waiting_since__isnull=False),
+                name="enrolment_waiting_has_time",
             ),
         ]
         indexes = [
@@ -313,7 +347,9 @@ class AttendanceStatus(models.TextChoices):
 
 class Attendance(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendance"
+    )
     status = models.CharField(max_length=10, choices=AttendanceStatus.choices)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -324,7 +360,8 @@ class Attendance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "user"], name="attendance_once_per_session"),
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in AttendanceStatus]), name="attendance_status_valid"
+                condition=Q(status__in=[s.value for s in AttendanceStatus]),
+                name="attendance_status_valid",
             ),
         ]
 

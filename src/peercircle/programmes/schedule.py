@@ -67,17 +67,27 @@ def course_slots(
 ) -> list[Slot]:
     if count < 1:
         raise ValueError("a course has at least one session")
-    slots = weekly_slots(first_day=start_date, weekday=weekday, start=start, duration=duration, zone=zone)
+    slots = weekly_slots(
+        first_day=start_date, weekday=weekday, start=start, duration=duration, zone=zone
+    )
     return [next(slots) for _ in range(count)]
 
 
 def rolling_slots(
-    *, from_day: date, until_day: date, weekday: int, start: time, duration: timedelta, zone: ZoneInfo
+    *,
+    from_day: date,
+    until_day: date,
+    weekday: int,
+    start: time,
+    duration: timedelta,
+    zone: ZoneInfo,
 ) -> list[Slot]:
     """Weekly slots whose local date lies in ``[from_day, until_day]``."""
     result = []
     day = first_on_or_after(from_day, weekday)
-    slots = weekly_slots(first_day=from_day, weekday=weekday, start=start, duration=duration, zone=zone)
+    slots = weekly_slots(
+        first_day=from_day, weekday=weekday, start=start, duration=duration, zone=zone
+    )
     while day <= until_day:
         result.append(next(slots))
         day += timedelta(days=7)

@@ -64,7 +64,9 @@ class FinderPage:
 
 def _next_session_subquery(now: datetime) -> Subquery:
     return Subquery(
-        Session.objects.filter(group=OuterRef("pk"), status=SessionStatus.SCHEDULED, starts_at__gte=now)
+        Session.objects.filter(
+            group=OuterRef("pk"), status=SessionStatus.SCHEDULED, starts_at__gte=now
+        )
         .order_by("starts_at")
         .values("starts_at")[:1]
     )
@@ -112,8 +114,15 @@ def finder_search(query: FinderQuery) -> FinderPage:
     located = query.latitude is not None and query.longitude is not None
     if located:
         radius = min(max(query.radius_km, 0.5), MAX_RADIUS_KM)
-        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(query.latitude, query.longitude, radius)
-        near_q = Q(latitude__gte=min_lat, latitude__lte=max_lat, longitude__gte=min_lon, longitude__lte=max_lon)
+        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(
+            query.latitude, query.longitude, radius
+        )
+        near_q = Q(
+            latitude__gte=min_lat,
+            latitude__lte=max_lat,
+            longitude__gte=min_lon,
+            longitude__lte=max_lon,
+        )
         candidates = groups.filter(near_q | Q(delivery=Delivery.ONLINE))
         near: list[tuple[float, int]] = []
         online: list[int] = []
@@ -182,7 +191,10 @@ def finder_search(query: FinderQuery) -> FinderPage:
     ordered = ordered.order_by("next_session_at", "name", "pk")
     window = _with_display_data(ordered[(page - 1) * query.per_page : page * query.per_page])
     return FinderPage(
-        hits=[FinderHit(g, None, g.next_session_at) for g in window], total=total, page=page, pages=pages
+        hits=[FinderHit(g, None, g.next_session_at) for g in window],
+        total=total,
+        page=page,
+        pages=pages,
     )
 
 
@@ -246,21 +258,28 @@ def group_upcoming_sessions(group: Group, *, limit: int = 5) -> list[Session]:
 
 def group_facilitator_pseudonyms(group: Group) -> list[str]:
     return list(
-        Facilitation.objects.filter(group=group).order_by("role", "user__pseudonym").values_list("user__pseudonym", flat=True)
+        Facilitation.objects.filter(group=group)
+        .order_by("role", "user__pseudonym")
+        .values_list("user__pseudonym", flat=True)
     )
 
 
 def enrolment_for(user: Any, group: Group) -> Enrolment | None:
     if not user.is_authenticated:
         return None
-    return Enrolment.objects.filter(group=group, user=user, status__in=["active", "waiting", "offered"]).first()
+    return Enrolment.objects.filter(
+        group=group, user=user, status__in=["active", "waiting", "offered"]
+    ).first()
 
 
 def waiting_position(enrolment: Enrolment) -> int | None:
     if enrolment.status != EnrolmentStatus.WAITING:
         return None
-    ahead = Enrolment.objects.filter(group_id=enrolment.group_id, status=EnrolmentStatus.WAITING).filter(
-        Q(waiting_since__lt=enrolment.waiting_since) | Q(waiting_since=enrolment.waiting_since, id__lt=enrolment.id)
+    ahead = Enrolment.objects.filter(
+        group_id=enrolment.group_id, status=EnrolmentStatus.WAITING
+    ).filter(
+        Q(waiting_since__lt=enrolment.waiting_since)
+        | Q(waiting_since=enrolment.waiting_since, id__lt=enrolment.id)
     )
     return ahead.count() + 1
 
@@ -272,7 +291,9 @@ def my_enrolments(user: Any) -> list[Enrolment]:
     enrolments = (
         Enrolment.objects.filter(user=user, status__in=["active", "waiting", "offered"])
         .select_related("group__programme", "group__organisation")
-        .prefetch_related(Prefetch("group__sessions", queryset=upcoming, to_attr="upcoming_sessions"))
+        .prefetch_related(
+            Prefetch("group__sessions", queryset=upcoming, to_attr="upcoming_sessions")
+        )
         .order_by("group__name")
     )
     result = list(enrolments)
@@ -286,7 +307,9 @@ def my_sessions_for_calendar(user: Any) -> list[Session]:
     since = timezone.now() - timedelta(days=30)
     return list(
         Session.objects.filter(
-            group__enrolments__user=user, group__enrolments__status=EnrolmentStatus.ACTIVE, starts_at__gte=since
+            group__enrolments__user=user,
+            group__enrolments__status=EnrolmentStatus.ACTIVE,
+            starts_at__gte=since,
         )
         .select_related("group")
         .order_by("starts_at")
@@ -295,7 +318,9 @@ def my_sessions_for_calendar(user: Any) -> list[Session]:
 
 def group_members(group: Group) -> list[Enrolment]:
     return list(
-        Enrolment.objects.filter(group=group, status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.OFFERED])
+        Enrolment.objects.filter(
+            group=group, status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.OFFERED]
+        )
         .select_related("user")
         .order_by("user__pseudonym")
     )
@@ -312,7 +337,9 @@ def group_waiting_list(group: Group) -> list[Enrolment]:
 def session_register(session: Session) -> list[tuple[Enrolment, str]]:
     """Members to mark for a session, with any mark already made."""
     members = list(
-        Enrolment.objects.filter(group_id=session.group_id, joined_at__isnull=False, joined_at__lte=session.ends_at)
+        Enrolment.objects.filter(
+            group_id=session.group_id, joined_at__isnull=False, joined_at__lte=session.ends_at
+        )
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=session.starts_at))
         .select_related("user")
         .order_by("user__pseudonym")
@@ -321,7 +348,9 @@ def session_register(session: Session) -> list[tuple[Enrolment, str]]:
     return [(enrolment, marks.get(enrolment.user_id, "")) for enrolment in members]
 
 
-def missed_two_in_a_row(*, organisation_id: int, group_id: int | None = None) -> list[dict[str, Any]]:
+def missed_two_in_a_row(
+    *, organisation_id: int, group_id: int | None = None
+) -> list[dict[str, Any]]:
     """Active members whose last two registered sessions were both "absent".
 
     Apologies do not count as missed: the person told us. Sessions without a
@@ -333,7 +362,10 @@ def missed_two_in_a_row(*, organisation_id: int, group_id: int | None = None) ->
     now = timezone.now()
     sessions = list(
         Session.objects.filter(
-            group__in=groups, status=SessionStatus.SCHEDULED, register_taken_at__isnull=False, starts_at__lte=now
+            group__in=groups,
+            status=SessionStatus.SCHEDULED,
+            register_taken_at__isnull=False,
+            starts_at__lte=now,
         )
         .order_by("group_id", "-starts_at")
         .values_list("pk", "group_id", "starts_at")
@@ -349,16 +381,25 @@ def missed_two_in_a_row(*, organisation_id: int, group_id: int | None = None) ->
     recent_ids = [pk for ids in by_group.values() for pk in ids[:6]]
     marks = {
         (session_id, user_id): status
-        for session_id, user_id, status in Attendance.objects.filter(session_id__in=recent_ids).values_list(
-            "session_id", "user_id", "status"
-        )
+        for session_id, user_id, status in Attendance.objects.filter(
+            session_id__in=recent_ids
+        ).values_list("session_id", "user_id", "status")
     }
     result = []
     for gid, user_id, pseudonym, group_name, _joined in members:
         # Only sessions where this person is on the register count.
         theirs = [sid for sid in by_group.get(gid, [])[:6] if (sid, user_id) in marks][:2]
-        if len(theirs) == 2 and all(marks[(sid, user_id)] == AttendanceStatus.ABSENT for sid in theirs):
-            result.append({"group_id": gid, "group_name": group_name, "user_id": user_id, "pseudonym": pseudonym})
+        if len(theirs) == 2 and all(
+            marks[(sid, user_id)] == AttendanceStatus.ABSENT for sid in theirs
+        ):
+            result.append(
+                {
+                    "group_id": gid,
+                    "group_name": group_name,
+                    "user_id": user_id,
+                    "pseudonym": pseudonym,
+                }
+            )
     return sorted(result, key=lambda row: (row["group_name"], row["pseudonym"]))
 
 
@@ -369,10 +410,19 @@ def organisation_groups_overview(organisation_id: int) -> list[Group]:
         Group.objects.filter(organisation_id=organisation_id)
         .select_related("programme")
         .annotate(
-            members=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE), distinct=True),
-            waiting=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING), distinct=True),
-            offered=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.OFFERED), distinct=True),
-            next_session_at=Min("sessions__starts_at", filter=Q(sessions__starts_at__gte=now, sessions__status=SessionStatus.SCHEDULED)),
+            members=Count(
+                "enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE), distinct=True
+            ),
+            waiting=Count(
+                "enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING), distinct=True
+            ),
+            offered=Count(
+                "enrolments", filter=Q(enrolments__status=EnrolmentStatus.OFFERED), distinct=True
+            ),
+            next_session_at=Min(
+                "sessions__starts_at",
+                filter=Q(sessions__starts_at__gte=now, sessions__status=SessionStatus.SCHEDULED),
+            ),
         )
         .order_by("programme__name", "name")
     )
@@ -446,7 +496,9 @@ def user_for_calendar_token(token: str) -> Any | None:
 
 def organisation_programmes(organisation_id: int) -> list[Programme]:
     """The organisation's programmes, active first (1 query)."""
-    return list(Programme.objects.filter(organisation_id=organisation_id).order_by("-is_active", "name"))
+    return list(
+        Programme.objects.filter(organisation_id=organisation_id).order_by("-is_active", "name")
+    )
 
 
 def organisations_by_id(organisation_ids: list[int]) -> list[Organisation]:
@@ -456,7 +508,9 @@ def organisations_by_id(organisation_ids: list[int]) -> list[Organisation]:
 def facilitator_choices(organisation_id: int) -> list[tuple[int, str]]:
     """Volunteers and coordinators who may facilitate, as (user id, pseudonym) (1 query)."""
     rows = (
-        Membership.objects.filter(organisation_id=organisation_id, role__in=[Role.VOLUNTEER, Role.COORDINATOR])
+        Membership.objects.filter(
+            organisation_id=organisation_id, role__in=[Role.VOLUNTEER, Role.COORDINATOR]
+        )
         .values_list("user_id", "user__pseudonym")
         .order_by("user__pseudonym")
         .distinct()
@@ -489,6 +543,14 @@ def group_sessions_for_staff(group: Group, *, past: int = 6) -> tuple[list[Sessi
     how many were marked present (2 queries)."""
     now = timezone.now()
     present = Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT))
-    earlier = list(group.sessions.filter(ends_at__lt=now).annotate(present_count=present).order_by("-starts_at")[:past])
-    later = list(group.sessions.filter(ends_at__gte=now).annotate(present_count=present).order_by("starts_at"))
+    earlier = list(
+        group.sessions.filter(ends_at__lt=now)
+        .annotate(present_count=present)
+        .order_by("-starts_at")[:past]
+    )
+    later = list(
+        group.sessions.filter(ends_at__gte=now)
+        .annotate(present_count=present)
+        .order_by("starts_at")
+    )
     return earlier, later

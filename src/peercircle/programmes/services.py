@@ -71,14 +71,23 @@ GROUP_FIELDS = {
     "listed",
     "is_active",
 }
-SCHEDULE_FIELDS = {"weekday", "start_time", "duration_minutes", "start_date", "course_weeks", "kind"}
+SCHEDULE_FIELDS = {
+    "weekday",
+    "start_time",
+    "duration_minutes",
+    "start_date",
+    "course_weeks",
+    "kind",
+}
 
 
 class EnrolmentError(ValidationError):
     """Joining or leaving cannot happen; the message says why in plain words."""
 
 
-def _unique_slug(model, organisation: Organisation, name: str, exclude_pk: int | None = None) -> str:
+def _unique_slug(
+    model, organisation: Organisation, name: str, exclude_pk: int | None = None
+) -> str:
     base = slugify(name)[:70] or "untitled"
     slug, n = base, 2
     queryset = model.objects.filter(organisation=organisation)
@@ -100,8 +109,13 @@ def _clean_programme(data: dict[str, Any]) -> None:
     if min_age is not None and max_age is not None and min_age > max_age:
         errors["max_age"] = ["The oldest age must not be lower than the youngest."]
     if not data.get("offers_groups") and not data.get("offers_one_to_one"):
-        errors["offers_groups"] = ["Choose at least one format: groups, one-to-one support, or both."]
-    for field, allowed in (("genders", eligibility.GENDER_WORDS), ("perinatal_stages", eligibility.STAGE_WORDS)):
+        errors["offers_groups"] = [
+            "Choose at least one format: groups, one-to-one support, or both."
+        ]
+    for field, allowed in (
+        ("genders", eligibility.GENDER_WORDS),
+        ("perinatal_stages", eligibility.STAGE_WORDS),
+    ):
         unknown = [value for value in data.get(field) or [] if value not in allowed]
         if unknown:
             errors[field] = [f"Unknown choice: {', '.join(map(str, unknown))}."]
@@ -119,7 +133,9 @@ def programme_create(*, actor: Any, organisation: Organisation, **fields: Any) -
         programme = Programme(organisation=organisation, **data)
         programme.slug = _unique_slug(Programme, organisation, programme.name)
         programme.save()
-        audit_record(actor=actor, action="programme.create", obj=programme, organisation=organisation)
+        audit_record(
+            actor=actor, action="programme.create", obj=programme, organisation=organisation
+        )
     return programme
 
 
@@ -169,8 +185,8 @@ def _clean_group(data: dict[str, Any], *, places_taken: int = 0) -> None:
     elif capacity < places_taken:
         add(
             "capacity",
-            f"{places_taken} people hold places in this group, so capacity cannot go below {places_taken}. "
-            "Ask someone to move group first.",
+            f"{places_taken} people hold places in this group, so capacity cannot go below "
+            f"{places_taken}. Ask someone to move group first.",
         )
     weekday = data.get("weekday")
     if not isinstance(weekday, int) or not 0 <= weekday <= 6:
@@ -187,11 +203,17 @@ def _clean_group(data: dict[str, Any], *, places_taken: int = 0) -> None:
         if not isinstance(weeks, int) or not 1 <= weeks <= 52:
             add("course_weeks", "A course runs for between 1 and 52 weekly sessions.")
     elif weeks not in (None, ""):
-        add("course_weeks", "Only a course has a fixed number of weeks; leave this empty for a rolling group.")
+        add(
+            "course_weeks",
+            "Only a course has a fixed number of weeks; leave this empty for a rolling group.",
+        )
     lat, lon = data.get("latitude"), data.get("longitude")
     if delivery in (Delivery.IN_PERSON, Delivery.HYBRID):
         if lat is None or lon is None:
-            add("latitude", "Groups that meet in person need the venue's location (latitude and longitude).")
+            add(
+                "latitude",
+                "Groups that meet in person need the venue's location (latitude and longitude).",
+            )
         if not str(data.get("venue_name", "")).strip():
             add("venue_name", "Groups that meet in person need a venue name.")
     if lat is not None and not -90 <= lat <= 90:
@@ -220,19 +242,27 @@ def group_create(
         data.setdefault("course_weeks", None)
     _clean_group(data)
     if not programme.offers_groups:
-        raise ValidationError({"programme": ["This programme does not offer groups; change the programme first."]})
+        raise ValidationError(
+            {"programme": ["This programme does not offer groups; change the programme first."]}
+        )
     facilitator_ids = _check_facilitators(programme.organisation_id, facilitator_ids or [])
     with transaction.atomic():
         group = Group(organisation=programme.organisation, programme=programme, **data)
         group.slug = _unique_slug(Group, programme.organisation, group.name)
         group.save()
-        Facilitation.objects.bulk_create([Facilitation(group=group, user_id=uid) for uid in facilitator_ids])
+        Facilitation.objects.bulk_create(
+            [Facilitation(group=group, user_id=uid) for uid in facilitator_ids]
+        )
         sessions_generate(group=group)
-        audit_record(actor=actor, action="group.create", obj=group, organisation=group.organisation_id)
+        audit_record(
+            actor=actor, action="group.create", obj=group, organisation=group.organisation_id
+        )
     return group
 
 
-def group_update(*, actor: Any, group: Group, facilitator_ids: list[int] | None = None, **fields: Any) -> Group:
+def group_update(
+    *, actor: Any, group: Group, facilitator_ids: list[int] | None = None, **fields: Any
+) -> Group:
     """Change a group. Capacity can rise (places go to the waiting list) or fall
     to no fewer than the places held. A schedule change regenerates future
     sessions that have no register yet. With ``facilitator_ids``, the
@@ -249,11 +279,24 @@ def group_update(*, actor: Any, group: Group, facilitator_ids: list[int] | None 
             data["course_weeks"] = None
             fields = {**fields, "course_weeks": None} if group.course_weeks is not None else fields
         _clean_group(data, places_taken=group.places_taken)
-        if "kind" in fields and fields["kind"] != group.kind and group.sessions.filter(attendance__isnull=False).exists():
-            raise ValidationError({"kind": ["Registers have been taken, so this group cannot change between rolling and course."]})
+        if (
+            "kind" in fields
+            and fields["kind"] != group.kind
+            and group.sessions.filter(attendance__isnull=False).exists()
+        ):
+            raise ValidationError(
+                {
+                    "kind": [
+                        "Registers have been taken, so this group cannot change between "
+                        "rolling and course."
+                    ]
+                }
+            )
         changed = [name for name, value in fields.items() if getattr(group, name) != value]
         if facilitator_ids is not None:
-            current = sorted(Facilitation.objects.filter(group=group).values_list("user_id", flat=True))
+            current = sorted(
+                Facilitation.objects.filter(group=group).values_list("user_id", flat=True)
+            )
             if current != facilitator_ids:
                 facilitators_set(actor=actor, group=group, user_ids=facilitator_ids)
         for name in changed:
@@ -264,7 +307,11 @@ def group_update(*, actor: Any, group: Group, facilitator_ids: list[int] | None 
         if SCHEDULE_FIELDS & set(changed):
             _sessions_reschedule(group)
         audit_record(
-            actor=actor, action="group.update", obj=group, organisation=group.organisation_id, detail={"fields": sorted(changed)}
+            actor=actor,
+            action="group.update",
+            obj=group,
+            organisation=group.organisation_id,
+            detail={"fields": sorted(changed)},
         )
         if "capacity" in changed:
             offers_make(group=group)
@@ -287,7 +334,13 @@ def _check_facilitators(organisation_id: int, user_ids: list[int]) -> list[int]:
         ).values_list("user_id", flat=True)
     )
     if set(ids) - allowed:
-        raise ValidationError({"facilitators": ["Facilitators must be volunteers or coordinators of this organisation."]})
+        raise ValidationError(
+            {
+                "facilitators": [
+                    "Facilitators must be volunteers or coordinators of this organisation."
+                ]
+            }
+        )
     return ids
 
 
@@ -296,9 +349,15 @@ def facilitators_set(*, actor: Any, group: Group, user_ids: list[int]) -> None:
     with transaction.atomic():
         Facilitation.objects.filter(group=group).exclude(user_id__in=user_ids).delete()
         existing = set(Facilitation.objects.filter(group=group).values_list("user_id", flat=True))
-        Facilitation.objects.bulk_create([Facilitation(group=group, user_id=uid) for uid in user_ids if uid not in existing])
+        Facilitation.objects.bulk_create(
+            [Facilitation(group=group, user_id=uid) for uid in user_ids if uid not in existing]
+        )
         audit_record(
-            actor=actor, action="group.facilitators", obj=group, organisation=group.organisation_id, detail={"user_ids": sorted(user_ids)}
+            actor=actor,
+            action="group.facilitators",
+            obj=group,
+            organisation=group.organisation_id,
+            detail={"user_ids": sorted(user_ids)},
         )
 
 
@@ -336,7 +395,11 @@ def sessions_generate(*, group: Group) -> int:
     number, last_start = (last[0], last[1]) if last else (0, None)
     from_day = group.start_date
     if last_start is not None:
-        from_day = (last_start + timedelta(days=1)).astimezone(ZoneInfo(group.organisation.timezone)).date()
+        from_day = (
+            (last_start + timedelta(days=1))
+            .astimezone(ZoneInfo(group.organisation.timezone))
+            .date()
+        )
     zone = ZoneInfo(group.organisation.timezone)
     slots = _slots_for(group, from_day=from_day)
     new = []
@@ -344,12 +407,16 @@ def sessions_generate(*, group: Group) -> int:
         # Compare local dates, not instants: after a change of start time a
         # course's slot on the same day as its last kept session must not become
         # a second session that day (and end the course a week early).
-        if slot.starts_at in existing or (last_start is not None and slot.starts_at.astimezone(zone).date() < from_day):
+        if slot.starts_at in existing or (
+            last_start is not None and slot.starts_at.astimezone(zone).date() < from_day
+        ):
             continue
         if group.kind == GroupKind.COURSE and number >= (group.course_weeks or 0):
             break
         number += 1
-        new.append(Session(group=group, number=number, starts_at=slot.starts_at, ends_at=slot.ends_at))
+        new.append(
+            Session(group=group, number=number, starts_at=slot.starts_at, ends_at=slot.ends_at)
+        )
     Session.objects.bulk_create(new)
     return len(new)
 
@@ -357,29 +424,41 @@ def sessions_generate(*, group: Group) -> int:
 def _sessions_reschedule(group: Group) -> None:
     """After a schedule change: drop future sessions nobody has a register for, regenerate."""
     now = timezone.now()
-    group.sessions.filter(starts_at__gt=now, attendance__isnull=True, register_taken_at__isnull=True).delete()
+    group.sessions.filter(
+        starts_at__gt=now, attendance__isnull=True, register_taken_at__isnull=True
+    ).delete()
     if group.kind == GroupKind.COURSE:
         kept = group.sessions.count()
         if kept > (group.course_weeks or 0):
-            raise ValidationError({"course_weeks": ["Some sessions beyond the new length already have registers."]})
+            raise ValidationError(
+                {"course_weeks": ["Some sessions beyond the new length already have registers."]}
+            )
     sessions_generate(group=group)
 
 
 def session_cancel(*, actor: Any, session: Session, reason: str) -> Session:
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": ["Say briefly why the session is cancelled; members will see it."]})
+        raise ValidationError(
+            {"reason": ["Say briefly why the session is cancelled; members will see it."]}
+        )
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=session.pk)
         if session.status == SessionStatus.CANCELLED:
             return session
         if session.ends_at < timezone.now():
-            raise ValidationError({"reason": ["This session has already happened, so it cannot be cancelled."]})
+            raise ValidationError(
+                {"reason": ["This session has already happened, so it cannot be cancelled."]}
+            )
         session.status = SessionStatus.CANCELLED
         session.cancelled_reason = reason[:240]
         session.save(update_fields=["status", "cancelled_reason"])
         audit_record(
-            actor=actor, action="session.cancel", obj=session, organisation=session.group.organisation_id, detail={"reason": reason[:240]}
+            actor=actor,
+            action="session.cancel",
+            obj=session,
+            organisation=session.group.organisation_id,
+            detail={"reason": reason[:240]},
         )
     return session
 
@@ -392,7 +471,12 @@ def session_reinstate(*, actor: Any, session: Session) -> Session:
         session.status = SessionStatus.SCHEDULED
         session.cancelled_reason = ""
         session.save(update_fields=["status", "cancelled_reason"])
-        audit_record(actor=actor, action="session.reinstate", obj=session, organisation=session.group.organisation_id)
+        audit_record(
+            actor=actor,
+            action="session.reinstate",
+            obj=session,
+            organisation=session.group.organisation_id,
+        )
     return session
 
 
@@ -439,12 +523,15 @@ def enrolment_join(*, user: Any, group: Group, check_eligibility: bool = True) -
             "Ask the coordinator about the next one."
         )
     if not has_consent(user=user, organisation=group.organisation_id, purpose=Purpose.SERVICE):
-        raise EnrolmentError("Please agree to how we keep your details before joining a group.", code="consent")
+        raise EnrolmentError(
+            "Please agree to how we keep your details before joining a group.", code="consent"
+        )
     if check_eligibility:
         verdict = eligibility_for(user=user, programme=group.programme)
         if verdict.missing:
             raise EnrolmentError(
-                "This group is for a particular group of people; please tell us a little more about you first.",
+                "This group is for a particular group of people; please tell us a little more "
+                "about you first.",
                 code="missing_context",
                 params={"fields": verdict.missing},
             )
@@ -456,20 +543,32 @@ def enrolment_join(*, user: Any, group: Group, check_eligibility: bool = True) -
             claimed = Group.objects.filter(pk=group.pk, places_taken__lt=F("capacity")).update(
                 places_taken=F("places_taken") + 1
             )
-            has_queue = Enrolment.objects.filter(group=group, status=EnrolmentStatus.WAITING).exists()
+            has_queue = Enrolment.objects.filter(
+                group=group, status=EnrolmentStatus.WAITING
+            ).exists()
             if claimed and has_queue:
                 # People are already waiting: this place is theirs, in order.
                 Group.objects.filter(pk=group.pk).update(places_taken=F("places_taken") - 1)
                 claimed = 0
             if claimed:
-                enrolment = Enrolment.objects.create(group=group, user=user, status=EnrolmentStatus.ACTIVE, joined_at=now)
+                enrolment = Enrolment.objects.create(
+                    group=group, user=user, status=EnrolmentStatus.ACTIVE, joined_at=now
+                )
             else:
-                enrolment = Enrolment.objects.create(group=group, user=user, status=EnrolmentStatus.WAITING, waiting_since=now)
+                enrolment = Enrolment.objects.create(
+                    group=group, user=user, status=EnrolmentStatus.WAITING, waiting_since=now
+                )
             audit_record(
-                actor=user, action="enrolment.join", obj=enrolment, organisation=group.organisation_id, detail={"status": enrolment.status}
+                actor=user,
+                action="enrolment.join",
+                obj=enrolment,
+                organisation=group.organisation_id,
+                detail={"status": enrolment.status},
             )
     except IntegrityError as exc:
-        raise EnrolmentError("You are already a member of this group or on its waiting list.", code="duplicate") from exc
+        raise EnrolmentError(
+            "You are already a member of this group or on its waiting list.", code="duplicate"
+        ) from exc
     group.refresh_from_db(fields=["places_taken"])
     return enrolment
 
@@ -478,17 +577,31 @@ def _release_place(group_id: int) -> None:
     Group.objects.filter(pk=group_id, places_taken__gt=0).update(places_taken=F("places_taken") - 1)
 
 
-def _end(enrolment: Enrolment, *, actor: Any, status: EnrolmentStatus, reason: str, action: str) -> Enrolment:
+def _end(
+    enrolment: Enrolment, *, actor: Any, status: EnrolmentStatus, reason: str, action: str
+) -> Enrolment:
     with transaction.atomic():
-        enrolment = Enrolment.objects.select_for_update().select_related("group").get(pk=enrolment.pk)
-        if enrolment.status not in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITING, EnrolmentStatus.OFFERED):
+        enrolment = (
+            Enrolment.objects.select_for_update().select_related("group").get(pk=enrolment.pk)
+        )
+        if enrolment.status not in (
+            EnrolmentStatus.ACTIVE,
+            EnrolmentStatus.WAITING,
+            EnrolmentStatus.OFFERED,
+        ):
             raise EnrolmentError("This membership has already ended.")
         held_place = enrolment.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.OFFERED)
         enrolment.status = status
         enrolment.ended_at = timezone.now()
         enrolment.ended_reason = reason[:240]
         enrolment.save(update_fields=["status", "ended_at", "ended_reason"])
-        audit_record(actor=actor, action=action, obj=enrolment, organisation=enrolment.group.organisation_id, detail={"reason": reason[:240]})
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=enrolment,
+            organisation=enrolment.group.organisation_id,
+            detail={"reason": reason[:240]},
+        )
         if held_place:
             _release_place(enrolment.group_id)
             offers_make(group=enrolment.group)
@@ -496,13 +609,25 @@ def _end(enrolment: Enrolment, *, actor: Any, status: EnrolmentStatus, reason: s
 
 
 def enrolment_leave(*, user: Any, enrolment: Enrolment) -> Enrolment:
-    return _end(enrolment, actor=user, status=EnrolmentStatus.LEFT, reason="Left the group", action="enrolment.leave")
+    return _end(
+        enrolment,
+        actor=user,
+        status=EnrolmentStatus.LEFT,
+        reason="Left the group",
+        action="enrolment.leave",
+    )
 
 
 def enrolment_remove(*, actor: Any, enrolment: Enrolment, reason: str) -> Enrolment:
     if not reason.strip():
         raise ValidationError({"reason": ["Say briefly why; it stays in the record."]})
-    return _end(enrolment, actor=actor, status=EnrolmentStatus.REMOVED, reason=reason.strip(), action="enrolment.remove")
+    return _end(
+        enrolment,
+        actor=actor,
+        status=EnrolmentStatus.REMOVED,
+        reason=reason.strip(),
+        action="enrolment.remove",
+    )
 
 
 def offers_make(*, group: Group) -> list[Enrolment]:
@@ -530,7 +655,9 @@ def offers_make(*, group: Group) -> list[Enrolment]:
         candidate.offered_at = timezone.now()
         candidate.offer_expires_at = expires
         candidate.save(update_fields=["status", "offered_at", "offer_expires_at"])
-        audit_record(actor=None, action="enrolment.offer", obj=candidate, organisation=group.organisation_id)
+        audit_record(
+            actor=None, action="enrolment.offer", obj=candidate, organisation=group.organisation_id
+        )
         offered.append(candidate)
     if offered:
         from peercircle.programmes.tasks import notify_place_offered
@@ -546,28 +673,49 @@ def enrolment_accept_offer(*, user: Any, enrolment: Enrolment) -> Enrolment:
         if enrolment.status != EnrolmentStatus.OFFERED:
             raise EnrolmentError("There is no place on offer to accept.")
         if enrolment.offer_expires_at and enrolment.offer_expires_at < timezone.now():
-            raise EnrolmentError("Sorry, this offer has lapsed. You can join the waiting list again.")
+            raise EnrolmentError(
+                "Sorry, this offer has lapsed. You can join the waiting list again."
+            )
         enrolment.status = EnrolmentStatus.ACTIVE
         enrolment.joined_at = timezone.now()
         enrolment.save(update_fields=["status", "joined_at"])
-        audit_record(actor=user, action="enrolment.accept", obj=enrolment, organisation=enrolment.group.organisation_id)
+        audit_record(
+            actor=user,
+            action="enrolment.accept",
+            obj=enrolment,
+            organisation=enrolment.group.organisation_id,
+        )
     return enrolment
 
 
 def enrolment_decline_offer(*, user: Any, enrolment: Enrolment) -> Enrolment:
     if enrolment.status != EnrolmentStatus.OFFERED:
         raise EnrolmentError("There is no place on offer to decline.")
-    return _end(enrolment, actor=user, status=EnrolmentStatus.LEFT, reason="Declined the offer of a place", action="enrolment.decline")
+    return _end(
+        enrolment,
+        actor=user,
+        status=EnrolmentStatus.LEFT,
+        reason="Declined the offer of a place",
+        action="enrolment.decline",
+    )
 
 
 def offers_expire(*, now: datetime | None = None) -> int:
     """Lapse offers past their expiry and offer the places on. Returns how many lapsed."""
     now = now or timezone.now()
     lapsed = 0
-    for enrolment_id in Enrolment.objects.filter(status=EnrolmentStatus.OFFERED, offer_expires_at__lt=now).values_list("id", flat=True):
+    for enrolment_id in Enrolment.objects.filter(
+        status=EnrolmentStatus.OFFERED, offer_expires_at__lt=now
+    ).values_list("id", flat=True):
         enrolment = Enrolment.objects.get(pk=enrolment_id)
         try:
-            _end(enrolment, actor=None, status=EnrolmentStatus.LEFT, reason="The offer of a place lapsed", action="enrolment.lapse")
+            _end(
+                enrolment,
+                actor=None,
+                status=EnrolmentStatus.LEFT,
+                reason="The offer of a place lapsed",
+                action="enrolment.lapse",
+            )
             lapsed += 1
         except EnrolmentError:
             continue
@@ -582,25 +730,36 @@ def register_take(*, actor: Any, session: Session, marks: dict[int, str]) -> lis
 
     Everyone marked must be (or have been) a member of the group.
     """
-    bad_status = {uid: status for uid, status in marks.items() if status not in AttendanceStatus.values}
+    bad_status = {
+        uid: status for uid, status in marks.items() if status not in AttendanceStatus.values
+    }
     if bad_status:
         raise ValidationError({"marks": ["Each person is present, absent or sent apologies."]})
     if session.status == SessionStatus.CANCELLED:
         raise ValidationError({"session": ["This session was cancelled, so it has no register."]})
     members = set(
-        Enrolment.objects.filter(group_id=session.group_id, joined_at__isnull=False, user_id__in=marks).values_list("user_id", flat=True)
+        Enrolment.objects.filter(
+            group_id=session.group_id, joined_at__isnull=False, user_id__in=marks
+        ).values_list("user_id", flat=True)
     )
     strangers = set(marks) - members
     if strangers:
         raise ValidationError({"marks": ["Only members of the group can be on its register."]})
     now = timezone.now()
     with transaction.atomic():
-        existing = {a.user_id: a for a in Attendance.objects.select_for_update().filter(session=session, user_id__in=marks)}
+        existing = {
+            a.user_id: a
+            for a in Attendance.objects.select_for_update().filter(
+                session=session, user_id__in=marks
+            )
+        }
         saved = []
         for user_id, status in marks.items():
             record = existing.get(user_id)
             if record is None:
-                record = Attendance(session=session, user_id=user_id, status=status, recorded_by=actor)
+                record = Attendance(
+                    session=session, user_id=user_id, status=status, recorded_by=actor
+                )
                 record.save()
             elif record.status != status:
                 record.status, record.recorded_by = status, actor
@@ -608,20 +767,33 @@ def register_take(*, actor: Any, session: Session, marks: dict[int, str]) -> lis
             saved.append(record)
         Session.objects.filter(pk=session.pk).update(register_taken_at=now)
         audit_record(
-            actor=actor, action="register.take", obj=session, organisation=session.group.organisation_id, detail={"marks": {str(k): v for k, v in marks.items()}}
+            actor=actor,
+            action="register.take",
+            obj=session,
+            organisation=session.group.organisation_id,
+            detail={"marks": {str(k): v for k, v in marks.items()}},
         )
     return saved
 
 
 def apologies_send(*, user: Any, session: Session) -> Attendance:
     """A member says in advance that they cannot come."""
-    if not Enrolment.objects.filter(group_id=session.group_id, user=user, status=EnrolmentStatus.ACTIVE).exists():
+    if not Enrolment.objects.filter(
+        group_id=session.group_id, user=user, status=EnrolmentStatus.ACTIVE
+    ).exists():
         raise EnrolmentError("Only members of the group can send apologies.")
     if session.starts_at <= timezone.now():
         raise EnrolmentError("This session has started; apologies are for sessions still to come.")
     with transaction.atomic():
         record, _ = Attendance.objects.update_or_create(
-            session=session, user=user, defaults={"status": AttendanceStatus.APOLOGIES, "recorded_by": user}
+            session=session,
+            user=user,
+            defaults={"status": AttendanceStatus.APOLOGIES, "recorded_by": user},
         )
-        audit_record(actor=user, action="attendance.apologies", obj=session, organisation=session.group.organisation_id)
+        audit_record(
+            actor=user,
+            action="attendance.apologies",
+            obj=session,
+            organisation=session.group.organisation_id,
+        )
     return record

@@ -25,7 +25,9 @@ def notify_place_offered(*, enrolment_id: int) -> bool:
     if enrolment is None or enrolment.status != EnrolmentStatus.OFFERED:
         return False
     user = enrolment.user
-    if not user.email or not has_consent(user=user, organisation=enrolment.group.organisation_id, purpose=Purpose.CONTACT):
+    if not user.email or not has_consent(
+        user=user, organisation=enrolment.group.organisation_id, purpose=Purpose.CONTACT
+    ):
         return False
     send_mail(
         subject=f"A place in {enrolment.group.name} is yours",
@@ -47,7 +49,9 @@ def programmes_daily() -> dict[str, int]:
     from peercircle.programmes.services import offers_expire, sessions_generate
 
     created = 0
-    for group in Group.objects.filter(is_active=True, kind=GroupKind.ROLLING).select_related("organisation"):
+    for group in Group.objects.filter(is_active=True, kind=GroupKind.ROLLING).select_related(
+        "organisation"
+    ):
         with transaction.atomic():
             created += sessions_generate(group=group)
     return {"sessions_created": created, "offers_lapsed": offers_expire()}

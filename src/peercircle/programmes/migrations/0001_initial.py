@@ -6,242 +6,575 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Facilitation',
+            name="Facilitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('lead', 'Lead facilitator'), ('co', 'Co-facilitator')], default='lead', max_length=8)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='facilitations', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("lead", "Lead facilitator"), ("co", "Co-facilitator")],
+                        default="lead",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="facilitations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=80)),
-                ('kind', models.CharField(choices=[('rolling', 'Rolling group (open, meets every week)'), ('course', 'Course (fixed number of weeks, closed group)')], default='rolling', max_length=10)),
-                ('description', models.TextField(blank=True, help_text='What to expect, in a few friendly sentences')),
-                ('delivery', models.CharField(choices=[('in_person', 'In person'), ('online', 'Online'), ('hybrid', 'In person and online')], default='in_person', max_length=10)),
-                ('venue_name', models.CharField(blank=True, max_length=200)),
-                ('address', models.TextField(blank=True, help_text='Shown only to members who have joined')),
-                ('area', models.CharField(blank=True, help_text='Town or neighbourhood, shown publicly', max_length=120)),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('online_link', models.URLField(blank=True, help_text='Shown only to members who have joined')),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('capacity', models.PositiveSmallIntegerField(default=12)),
-                ('places_taken', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')])),
-                ('start_time', models.TimeField()),
-                ('duration_minutes', models.PositiveSmallIntegerField(default=120)),
-                ('start_date', models.DateField(help_text="First week the group meets (a course's first session)")),
-                ('course_weeks', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('listed', models.BooleanField(default=True, help_text='Shown in the public group finder')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('facilitators', models.ManyToManyField(blank=True, related_name='facilitated_groups', through='programmes.Facilitation', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=80)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("rolling", "Rolling group (open, meets every week)"),
+                            ("course", "Course (fixed number of weeks, closed group)"),
+                        ],
+                        default="rolling",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="What to expect, in a few friendly sentences"
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("online", "Online"),
+                            ("hybrid", "In person and online"),
+                        ],
+                        default="in_person",
+                        max_length=10,
+                    ),
+                ),
+                ("venue_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "address",
+                    models.TextField(blank=True, help_text="Shown only to members who have joined"),
+                ),
+                (
+                    "area",
+                    models.CharField(
+                        blank=True,
+                        help_text="Town or neighbourhood, shown publicly",
+                        max_length=120,
+                    ),
+                ),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                (
+                    "online_link",
+                    models.URLField(blank=True, help_text="Shown only to members who have joined"),
+                ),
+                ("language", models.CharField(default="en", max_length=8)),
+                ("capacity", models.PositiveSmallIntegerField(default=12)),
+                ("places_taken", models.PositiveSmallIntegerField(default=0, editable=False)),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ]
+                    ),
+                ),
+                ("start_time", models.TimeField()),
+                ("duration_minutes", models.PositiveSmallIntegerField(default=120)),
+                (
+                    "start_date",
+                    models.DateField(
+                        help_text="First week the group meets (a course's first session)"
+                    ),
+                ),
+                ("course_weeks", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "listed",
+                    models.BooleanField(default=True, help_text="Shown in the public group finder"),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "facilitators",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="facilitated_groups",
+                        through="programmes.Facilitation",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="groups",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='facilitation',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='facilitations', to='programmes.group'),
+            model_name="facilitation",
+            name="group",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="facilitations",
+                to="programmes.group",
+            ),
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('active', 'Member'), ('waiting', 'On the waiting list'), ('offered', 'Offered a place'), ('left', 'Left'), ('removed', 'Removed by a coordinator')], max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('joined_at', models.DateTimeField(blank=True, null=True)),
-                ('waiting_since', models.DateTimeField(blank=True, null=True)),
-                ('offered_at', models.DateTimeField(blank=True, null=True)),
-                ('offer_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_reason', models.CharField(blank=True, max_length=240)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='programmes.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Member"),
+                            ("waiting", "On the waiting list"),
+                            ("offered", "Offered a place"),
+                            ("left", "Left"),
+                            ("removed", "Removed by a coordinator"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("joined_at", models.DateTimeField(blank=True, null=True)),
+                ("waiting_since", models.DateTimeField(blank=True, null=True)),
+                ("offered_at", models.DateTimeField(blank=True, null=True)),
+                ("offer_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_reason", models.CharField(blank=True, max_length=240)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="programmes.group",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=80)),
-                ('focus', models.CharField(choices=[('general', 'Everyone'), ('men', 'Men'), ('women', 'Women'), ('perinatal', 'New and expectant parents'), ('carers', 'Carers'), ('young_adults', 'Young adults'), ('recovery', 'Personal recovery'), ('bereavement', 'Bereavement'), ('lgbtq', 'LGBTQ+ people')], default='general', max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('min_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('max_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('genders', models.JSONField(blank=True, default=list, help_text='Empty means anyone')),
-                ('perinatal_stages', models.JSONField(blank=True, default=list, help_text='Empty means anyone')),
-                ('offers_groups', models.BooleanField(default=True)),
-                ('offers_one_to_one', models.BooleanField(default=False)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='programmes', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=80)),
+                (
+                    "focus",
+                    models.CharField(
+                        choices=[
+                            ("general", "Everyone"),
+                            ("men", "Men"),
+                            ("women", "Women"),
+                            ("perinatal", "New and expectant parents"),
+                            ("carers", "Carers"),
+                            ("young_adults", "Young adults"),
+                            ("recovery", "Personal recovery"),
+                            ("bereavement", "Bereavement"),
+                            ("lgbtq", "LGBTQ+ people"),
+                        ],
+                        default="general",
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("min_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("max_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "genders",
+                    models.JSONField(blank=True, default=list, help_text="Empty means anyone"),
+                ),
+                (
+                    "perinatal_stages",
+                    models.JSONField(blank=True, default=list, help_text="Empty means anyone"),
+                ),
+                ("offers_groups", models.BooleanField(default=True)),
+                ("offers_one_to_one", models.BooleanField(default=False)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="programmes",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='group',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='programmes.programme'),
+            model_name="group",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="groups",
+                to="programmes.programme",
+            ),
         ),
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(help_text='1 for the first session of a course')),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10)),
-                ('cancelled_reason', models.CharField(blank=True, max_length=240)),
-                ('register_taken_at', models.DateTimeField(blank=True, null=True)),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='programmes.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 for the first session of a course"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("scheduled", "Scheduled"), ("cancelled", "Cancelled")],
+                        default="scheduled",
+                        max_length=10,
+                    ),
+                ),
+                ("cancelled_reason", models.CharField(blank=True, max_length=240)),
+                ("register_taken_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="programmes.group",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at'],
+                "ordering": ["starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Attendance',
+            name="Attendance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('present', 'Present'), ('absent', 'Absent'), ('apologies', 'Sent apologies')], max_length=10)),
-                ('recorded_at', models.DateTimeField(auto_now=True)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendance', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendance', to='programmes.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("present", "Present"),
+                            ("absent", "Absent"),
+                            ("apologies", "Sent apologies"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendance",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendance",
+                        to="programmes.session",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='facilitation',
-            constraint=models.UniqueConstraint(fields=('group', 'user'), name='facilitation_unique'),
+            model_name="facilitation",
+            constraint=models.UniqueConstraint(
+                fields=("group", "user"), name="facilitation_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrolment',
-            index=models.Index(fields=['group', 'status', 'waiting_since'], name='programmes__group_i_49d678_idx'),
+            model_name="enrolment",
+            index=models.Index(
+                fields=["group", "status", "waiting_since"], name="programmes__group_i_49d678_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='enrolment',
-            index=models.Index(fields=['user', 'status'], name='programmes__user_id_5c0e2b_idx'),
+            model_name="enrolment",
+            index=models.Index(fields=["user", "status"], name="programmes__user_id_5c0e2b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['active', 'waiting', 'offered'])), fields=('group', 'user'), name='enrolment_one_current_per_person'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["active", "waiting", "offered"])),
+                fields=("group", "user"),
+                name="enrolment_one_current_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'waiting', 'offered', 'left', 'removed'])), name='enrolment_status_valid'),
+            model_name="enrolment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["active", "waiting", "offered", "left", "removed"])
+                ),
+                name="enrolment_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'offered'), _negated=True), ('offer_expires_at__isnull', False), _connector='OR'), name='enrolment_offer_has_expiry'),
+            model_name="enrolment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "offered"), _negated=True),
+                    ("offer_expires_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="enrolment_offer_has_expiry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'waiting'), _negated=True), ('waiting_since__isnull', False), _connector='OR'), name='enrolment_waiting_has_time'),
+            model_name="enrolment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "waiting"), _negated=True),
+                    ("waiting_since__isnull", False),
+                    _connector="OR",
+                ),
+                name="enrolment_waiting_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.UniqueConstraint(fields=('organisation', 'slug'), name='programme_slug_unique'),
+            model_name="programme",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "slug"), name="programme_slug_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('min_age__isnull', True), ('max_age__isnull', True), ('min_age__lte', models.F('max_age')), _connector='OR'), name='programme_age_band_ordered'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_age__isnull", True),
+                    ("max_age__isnull", True),
+                    ("min_age__lte", models.F("max_age")),
+                    _connector="OR",
+                ),
+                name="programme_age_band_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('offers_groups', True), ('offers_one_to_one', True), _connector='OR'), name='programme_offers_a_format'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("offers_groups", True), ("offers_one_to_one", True), _connector="OR"
+                ),
+                name="programme_offers_a_format",
+            ),
         ),
         migrations.AddIndex(
-            model_name='group',
-            index=models.Index(fields=['listed', 'is_active', 'latitude', 'longitude'], name='group_finder_geo'),
+            model_name="group",
+            index=models.Index(
+                fields=["listed", "is_active", "latitude", "longitude"], name="group_finder_geo"
+            ),
         ),
         migrations.AddIndex(
-            model_name='group',
-            index=models.Index(fields=['listed', 'is_active', 'weekday'], name='group_finder_day'),
+            model_name="group",
+            index=models.Index(fields=["listed", "is_active", "weekday"], name="group_finder_day"),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.UniqueConstraint(fields=('organisation', 'slug'), name='group_slug_unique'),
+            model_name="group",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "slug"), name="group_slug_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='group_capacity_positive'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1)), name="group_capacity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('places_taken__lte', models.F('capacity'))), name='group_places_within_capacity'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("places_taken__lte", models.F("capacity"))),
+                name="group_places_within_capacity",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('weekday__gte', 0), ('weekday__lte', 6)), name='group_weekday_valid'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weekday__gte", 0), ("weekday__lte", 6)),
+                name="group_weekday_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_minutes__gte', 15)), name='group_duration_sensible'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duration_minutes__gte", 15)), name="group_duration_sensible"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('course_weeks__isnull', True), ('kind', 'rolling')), models.Q(('course_weeks__gte', 1), ('course_weeks__lte', 52), ('kind', 'course')), _connector='OR'), name='group_course_has_weeks'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("course_weeks__isnull", True), ("kind", "rolling")),
+                    models.Q(
+                        ("course_weeks__gte", 1), ("course_weeks__lte", 52), ("kind", "course")
+                    ),
+                    _connector="OR",
+                ),
+                name="group_course_has_weeks",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('delivery', 'online'), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='group_in_person_has_location'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("delivery", "online"),
+                    models.Q(("latitude__isnull", False), ("longitude__isnull", False)),
+                    _connector="OR",
+                ),
+                name="group_in_person_has_location",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='group_latitude_valid'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True),
+                    models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                    _connector="OR",
+                ),
+                name="group_latitude_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='group_longitude_valid'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="group_longitude_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['group', 'status', 'starts_at'], name='programmes__group_i_db6bba_idx'),
+            model_name="session",
+            index=models.Index(
+                fields=["group", "status", "starts_at"], name="programmes__group_i_db6bba_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.UniqueConstraint(fields=('group', 'starts_at'), name='session_unique_start'),
+            model_name="session",
+            constraint=models.UniqueConstraint(
+                fields=("group", "starts_at"), name="session_unique_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.UniqueConstraint(fields=('group', 'number'), name='session_unique_number'),
+            model_name="session",
+            constraint=models.UniqueConstraint(
+                fields=("group", "number"), name="session_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='session_ends_after_start'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="session_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.UniqueConstraint(fields=('session', 'user'), name='attendance_once_per_session'),
+            model_name="attendance",
+            constraint=models.UniqueConstraint(
+                fields=("session", "user"), name="attendance_once_per_session"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['present', 'absent', 'apologies'])), name='attendance_status_valid'),
+            model_name="attendance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["present", "absent", "apologies"])),
+                name="attendance_status_valid",
+            ),
         ),
     ]
