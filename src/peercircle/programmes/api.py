@@ -241,7 +241,7 @@ def groups_find(request: HttpRequest, filters: Query[FinderQueryIn]) -> dict[str
             message = f"We do not know a place called “{name}”. Try the nearest town or city."
             raise ValidationError({"place": [message]})
         latitude, longitude = place.latitude, place.longitude
-    page = selectors.finder_search(
+    page = selectors.finder_search_cached(
         selectors.FinderQuery(
             text=filters.q.strip(),
             focus=filters.focus or "",

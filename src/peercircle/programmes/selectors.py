@@ -554,3 +554,68 @@ def group_sessions_for_staff(group: Group, *, past: int = 6) -> tuple[list[Sessi
         .order_by("starts_at")
     )
     return earlier, later
+
+
+# --- the finder's result cache ------------------------------------------------------
+#
+# The order and total of a search depend only on groups, programmes and sessions,
+# so they are cached under a *generation* that every service changing those bumps
+# on commit (``finder_cache_bump``). A cached entry is therefore never stale for
+# changes made through the services; the minute in the key bounds how stale it can
+# be for anything else (an edit in the Django admin, a session starting). The rows
+# shown (name, places left, ...) are always read fresh. See docs/finder.md.
+
+FINDER_GENERATION_KEY = "finder:generation"
+FINDER_CACHE_SECONDS = 60
+
+
+def finder_cache_bump() -> None:
+    """Make every cached search out of date (call on commit of a change)."""
+    from django.core.cache import cache
+
+    if not cache.add(FINDER_GENERATION_KEY, 1, timeout=None):
+        try:
+            cache.incr(FINDER_GENERATION_KEY)
+        except ValueError:  # evicted between add and incr
+            cache.add(FINDER_GENERATION_KEY, 1, timeout=None)
+    cache.delete(FINDER_LANGUAGES_CACHE_KEY)
+
+
+def _finder_cache_key(query: FinderQuery, generation: int, minute: int) -> str:
+    import hashlib
+
+    digest = hashlib.blake2b(repr(query).encode(), digest_size=16).hexdigest()
+    return f"finder:{generation}:{minute}:{digest}"
+
+
+def finder_search_cached(query: FinderQuery) -> FinderPage:
+    """``finder_search`` with its order and total cached; identical results."""
+    from django.core.cache import cache
+
+    generation = cache.get(FINDER_GENERATION_KEY, 0)
+    minute = int(timezone.now().timestamp() // 60)
+    key = _finder_cache_key(query, generation, minute)
+    cached = cache.get(key)
+    if cached is None:
+        page = finder_search(query)
+        cached = {
+            "hits": [(hit.group.pk, hit.distance_km, hit.next_session) for hit in page.hits],
+            "total": page.total,
+            "page": page.page,
+            "pages": page.pages,
+        }
+        cache.set(key, cached, FINDER_CACHE_SECONDS)
+        return page
+    ids = [pk for pk, _, _ in cached["hits"]]
+    loaded = {
+        group.pk: group
+        for group in Group.objects.filter(pk__in=ids).select_related("programme", "organisation")
+    }
+    hits = []
+    for pk, distance, next_session in cached["hits"]:
+        group = loaded.get(pk)
+        if group is None or not (group.listed and group.is_active and group.programme.is_active):
+            continue  # changed outside the services since it was cached
+        group.next_session_at = next_session
+        hits.append(FinderHit(group, distance, next_session))
+    return FinderPage(hits=hits, total=cached["total"], page=cached["page"], pages=cached["pages"])

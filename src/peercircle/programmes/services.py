@@ -81,6 +81,18 @@ SCHEDULE_FIELDS = {
 }
 
 
+def _finder_changed() -> None:
+    """What the public finder lists has changed: drop its cached searches.
+
+    Now, so that this transaction reads its own change, and again on commit, so
+    that a search cached by someone else in between (from the data before the
+    commit) is dropped too."""
+    from peercircle.programmes.selectors import finder_cache_bump
+
+    finder_cache_bump()
+    transaction.on_commit(finder_cache_bump)
+
+
 class EnrolmentError(ValidationError):
     """Joining or leaving cannot happen; the message says why in plain words."""
 
@@ -136,6 +148,7 @@ def programme_create(*, actor: Any, organisation: Organisation, **fields: Any) -
         audit_record(
             actor=actor, action="programme.create", obj=programme, organisation=organisation
         )
+        _finder_changed()
     return programme
 
 
@@ -159,6 +172,7 @@ def programme_update(*, actor: Any, programme: Programme, **fields: Any) -> Prog
                 organisation=programme.organisation_id,
                 detail={"fields": sorted(changed)},
             )
+            _finder_changed()
     return programme
 
 
@@ -257,6 +271,7 @@ def group_create(
         audit_record(
             actor=actor, action="group.create", obj=group, organisation=group.organisation_id
         )
+        _finder_changed()
     return group
 
 
@@ -313,6 +328,7 @@ def group_update(
             organisation=group.organisation_id,
             detail={"fields": sorted(changed)},
         )
+        _finder_changed()
         if "capacity" in changed:
             offers_make(group=group)
     return group
@@ -418,6 +434,8 @@ def sessions_generate(*, group: Group) -> int:
             Session(group=group, number=number, starts_at=slot.starts_at, ends_at=slot.ends_at)
         )
     Session.objects.bulk_create(new)
+    if new:
+        _finder_changed()
     return len(new)
 
 
@@ -460,6 +478,7 @@ def session_cancel(*, actor: Any, session: Session, reason: str) -> Session:
             organisation=session.group.organisation_id,
             detail={"reason": reason[:240]},
         )
+        _finder_changed()
     return session
 
 
@@ -477,6 +496,7 @@ def session_reinstate(*, actor: Any, session: Session) -> Session:
             obj=session,
             organisation=session.group.organisation_id,
         )
+        _finder_changed()
     return session
 
 

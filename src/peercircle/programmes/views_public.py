@@ -79,7 +79,7 @@ def finder(request: HttpRequest) -> HttpResponse:
     form = FinderForm(request.GET, languages=languages)
     form.is_valid()  # a bad field is reported and left out; the search runs on the rest
     query = form.finder_query()
-    page = selectors.finder_search(query)
+    page = selectors.finder_search_cached(query)
     context = {
         "form": form,
         "results": page,

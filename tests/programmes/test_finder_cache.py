@@ -1,0 +1,84 @@
+"""The finder's cached searches give exactly what a fresh search gives, after
+every kind of change made through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.cache import cache
+
+from peercircle.programmes import services
+from peercircle.programmes.selectors import FinderQuery, finder_search, finder_search_cached
+from tests.factories import next_weekday
+
+QUERIES = [
+    FinderQuery(),
+    FinderQuery(latitude=53.8, longitude=-1.55, radius_km=25),
+    FinderQuery(text="Monday"),
+    FinderQuery(delivery="online"),
+]
+
+
+def _snapshot(page):
+    return (
+        [(hit.group.pk, hit.group.name, hit.distance_km, hit.next_session) for hit in page.hits],
+        page.total,
+        page.pages,
+    )
+
+
+def _assert_cache_agrees():
+    for query in QUERIES:
+        fresh = _snapshot(finder_search(query))
+        assert _snapshot(finder_search_cached(query)) == fresh  # fills or hits the cache
+        assert _snapshot(finder_search_cached(query)) == fresh  # certainly a hit
+
+
+def test_cached_search_follows_every_change_made_through_services(
+    django_capture_on_commit_callbacks, group, programme, coordinator
+):
+    cache.clear()
+    _assert_cache_agrees()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = services.group_create(
+            actor=coordinator,
+            programme=programme,
+            name="Online Monday circle",
+            delivery="online",
+            weekday=0,
+            start_time=dt.time(12, 0),
+            start_date=next_weekday(0),
+        )
+    _assert_cache_agrees()
+    assert new.pk in [hit.group.pk for hit in finder_search_cached(FinderQuery()).hits]
+
+    first = group.sessions.order_by("starts_at").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_cancel(actor=coordinator, session=first, reason="Venue closed")
+    _assert_cache_agrees()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.group_update(actor=coordinator, group=new, listed=False)
+    _assert_cache_agrees()
+    assert new.pk not in [hit.group.pk for hit in finder_search_cached(FinderQuery()).hits]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.programme_update(actor=coordinator, programme=programme, is_active=False)
+    _assert_cache_agrees()
+    assert finder_search_cached(FinderQuery()).total == 0
+
+
+def test_places_left_are_always_read_fresh(group, make_member):
+    cache.clear()
+    before = finder_search_cached(FinderQuery()).hits[0].group.places_left
+    services.enrolment_join(user=make_member(), group=group)  # no bump needed
+    assert finder_search_cached(FinderQuery()).hits[0].group.places_left == before - 1
+
+
+def test_a_group_hidden_outside_the_services_is_not_shown_from_the_cache(group):
+    from peercircle.programmes.models import Group
+
+    cache.clear()
+    assert finder_search_cached(FinderQuery()).total == 1
+    Group.objects.filter(pk=group.pk).update(listed=False)  # e.g. the Django admin
+    assert finder_search_cached(FinderQuery()).hits == []
