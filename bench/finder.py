@@ -57,6 +57,9 @@ ENDPOINTS: list[tuple[str, str, bool]] = [
     ("finder", "/", False),
     ("finder near Leeds 25 km", "/?place=Leeds&lat=53.8&lon=-1.55&radius=25", False),
     ("finder text + weekday", "/?q=anxiety&weekday=2", False),
+    # A new point every request: nothing is ever served from a cache. Printed
+    # for what it costs; the aims are checked on the finder as people use it.
+    ("cold finder, new point each request", "/?lat=53.{n}&lon=-1.55&radius=25", False),
     ("coordinator dashboard", "/manage/", True),
 ]
 FINDER_NAMES = [name for name, _, _ in ENDPOINTS if name.startswith("finder")]
@@ -761,7 +764,16 @@ async def closed_loop(
     port: int, path: str, cookies: dict[str, str], clients: int, warmup: float, seconds: float
 ) -> dict[str, Any]:
     """Each client sends a request, waits for the whole response, and sends the next."""
-    payload = request_bytes(port, path, cookies)
+    counter = 0
+
+    def payload() -> bytes:
+        # "{n}" in a path makes every request different, so nothing is served
+        # from a cache: the cold cost of the page.
+        nonlocal counter
+        counter += 1
+        return request_bytes(port, path.replace("{n}", f"{counter:06d}"), cookies)
+
+    fixed = None if "{n}" in path else request_bytes(port, path, cookies)
     # perf_counter, not loop.time(): uvloop's clock has millisecond resolution.
     clock = time.perf_counter
     begin = clock()
@@ -792,7 +804,7 @@ async def closed_loop(
                 writer.close()
                 return
             try:
-                writer.write(payload)
+                writer.write(fixed or payload())
                 status, size, keep_alive = await read_response(reader)
             except (
                 OSError,

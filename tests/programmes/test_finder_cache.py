@@ -82,3 +82,26 @@ def test_a_group_hidden_outside_the_services_is_not_shown_from_the_cache(group):
     assert finder_search_cached(FinderQuery()).total == 1
     Group.objects.filter(pk=group.pk).update(listed=False)  # e.g. the Django admin
     assert finder_search_cached(FinderQuery()).hits == []
+
+
+def test_anonymous_finder_page_is_shared_from_the_cache_and_follows_changes(
+    client, group, make_member, django_assert_num_queries
+):
+    cache.clear()
+    first = client.get("/?place=Leeds")
+    assert "3 places left" in first.content.decode()
+    with django_assert_num_queries(0):
+        again = client.get("/?place=Leeds")
+    assert again.content == first.content
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    assert "X-CSRFToken" not in first.content.decode()
+    services.enrolment_join(user=make_member(), group=group)
+    assert "2 places left" in client.get("/?place=Leeds").content.decode()
+
+
+def test_signed_in_people_never_get_the_shared_page(client, group, participant):
+    cache.clear()
+    client.get("/")
+    client.force_login(participant)
+    body = client.get("/").content.decode()
+    assert participant.pseudonym in body  # their own header, not the anonymous one

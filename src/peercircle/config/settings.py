@@ -238,6 +238,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # The organisation whose crisis resources public pages show when no other
 # organisation is in context (a deployment for one organisation sets its slug).
 DEFAULT_ORGANISATION = env_str("DEFAULT_ORGANISATION")
+# Anonymous visitors share cached finder pages (dropped whenever groups,
+# sessions or places change; see docs/finder.md). Off only for measuring.
+FINDER_PAGE_CACHE = env_bool("FINDER_PAGE_CACHE", True)
 ENROLMENT_OFFER_DAYS = env_int("ENROLMENT_OFFER_DAYS", 3, minimum=1)
 SESSION_HORIZON_WEEKS = env_int("SESSION_HORIZON_WEEKS", 12, minimum=1)
 

@@ -588,6 +588,21 @@ def _finder_cache_key(query: FinderQuery, generation: int, minute: int) -> str:
     return f"finder:{generation}:{minute}:{digest}"
 
 
+def finder_page_cache_key(querystring: str, *, partial: bool) -> str:
+    """Key for a whole finder page as an anonymous visitor sees it.
+
+    Places left are on the page, so enrolment changes bump the generation too.
+    """
+    import hashlib
+
+    from django.core.cache import cache
+
+    generation = cache.get(FINDER_GENERATION_KEY, 0)
+    minute = int(timezone.now().timestamp() // 60)
+    digest = hashlib.blake2b(querystring.encode(), digest_size=16).hexdigest()
+    return f"finder-page:{generation}:{minute}:{int(partial)}:{digest}"
+
+
 def finder_search_cached(query: FinderQuery) -> FinderPage:
     """``finder_search`` with its order and total cached; identical results."""
     from django.core.cache import cache

@@ -585,6 +585,7 @@ def enrolment_join(*, user: Any, group: Group, check_eligibility: bool = True) -
                 organisation=group.organisation_id,
                 detail={"status": enrolment.status},
             )
+            _finder_changed()  # places left are on the public page
     except IntegrityError as exc:
         raise EnrolmentError(
             "You are already a member of this group or on its waiting list.", code="duplicate"
@@ -623,6 +624,7 @@ def _end(
             detail={"reason": reason[:240]},
         )
         if held_place:
+            _finder_changed()
             _release_place(enrolment.group_id)
             offers_make(group=enrolment.group)
     return enrolment

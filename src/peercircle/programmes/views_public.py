@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -73,8 +74,31 @@ def _partial(request: HttpRequest) -> bool:
 # --- the finder -----------------------------------------------------------------------
 
 
+def _finder_page_cacheable(request: HttpRequest) -> bool:
+    """Anonymous visitors with nothing personal to show get a shared page.
+
+    Not for signed-in people (their header differs), nor when a message is
+    waiting to be shown (it lives in a cookie or the session).
+    """
+    return (
+        settings.FINDER_PAGE_CACHE
+        and not request.user.is_authenticated
+        and "messages" not in request.COOKIES
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
 @require_GET
 def finder(request: HttpRequest) -> HttpResponse:
+    partial = _partial(request)
+    cache_key = None
+    if _finder_page_cacheable(request):
+        cache_key = selectors.finder_page_cache_key(request.GET.urlencode(), partial=partial)
+        cached = cache.get(cache_key)
+        if cached is not None:
+            response = HttpResponse(cached)
+            patch_vary_headers(response, ["HX-Request", "Cookie"])
+            return response
     languages = [(code, _language_label(code)) for code in selectors.finder_languages()]
     form = FinderForm(request.GET, languages=languages)
     form.is_valid()  # a bad field is reported and left out; the search runs on the rest
@@ -98,12 +122,12 @@ def finder(request: HttpRequest) -> HttpResponse:
         or (query.latitude is not None and form.place_found is None),
     }
     template = (
-        "programmes/public/finder_results.html"
-        if _partial(request)
-        else "programmes/public/finder.html"
+        "programmes/public/finder_results.html" if partial else "programmes/public/finder.html"
     )
     response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
+    if cache_key is not None and response.status_code == 200:
+        cache.set(cache_key, response.content, selectors.FINDER_CACHE_SECONDS)
+    patch_vary_headers(response, ["HX-Request", "Cookie"])
     return response
 
 
