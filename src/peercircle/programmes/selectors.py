@@ -11,7 +11,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from peercircle.core.models import Membership, Organisation
@@ -351,47 +362,44 @@ def session_register(session: Session) -> list[tuple[Enrolment, str]]:
 def missed_two_in_a_row(
     *, organisation_id: int, group_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Active members whose last two registered sessions were both "absent".
+    """Active members whose last two marks on a register were both "absent".
 
     Apologies do not count as missed: the person told us. Sessions without a
-    register, and cancelled ones, are skipped. Fixed number of queries.
+    register, and cancelled ones, are skipped. Two queries: the database keeps
+    each person's last two marks per group (a window function), so the work
+    does not grow with the length of a group's history.
     """
     groups = Group.objects.filter(organisation_id=organisation_id, is_active=True)
     if group_id is not None:
         groups = groups.filter(pk=group_id)
     now = timezone.now()
-    sessions = list(
-        Session.objects.filter(
-            group__in=groups,
-            status=SessionStatus.SCHEDULED,
-            register_taken_at__isnull=False,
-            starts_at__lte=now,
+    last_two = (
+        Attendance.objects.filter(
+            session__group__in=groups,
+            session__status=SessionStatus.SCHEDULED,
+            session__register_taken_at__isnull=False,
+            session__starts_at__lte=now,
         )
-        .order_by("group_id", "-starts_at")
-        .values_list("pk", "group_id", "starts_at")
-    )
-    by_group: dict[int, list[int]] = {}
-    for pk, gid, _ in sessions:
-        by_group.setdefault(gid, []).append(pk)
-    members = list(
-        Enrolment.objects.filter(group__in=groups, status=EnrolmentStatus.ACTIVE).values_list(
-            "group_id", "user_id", "user__pseudonym", "group__name", "joined_at"
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("user_id"), F("session__group_id")],
+                order_by=[F("session__starts_at").desc(), F("session_id").desc()],
+            )
         )
+        .filter(recency__lte=2)
+        .values_list("session__group_id", "user_id", "status")
     )
-    recent_ids = [pk for ids in by_group.values() for pk in ids[:6]]
-    marks = {
-        (session_id, user_id): status
-        for session_id, user_id, status in Attendance.objects.filter(
-            session_id__in=recent_ids
-        ).values_list("session_id", "user_id", "status")
-    }
+    marks: dict[tuple[int, int], list[str]] = {}
+    for gid, user_id, status in last_two:
+        marks.setdefault((gid, user_id), []).append(status)
+    members = Enrolment.objects.filter(group__in=groups, status=EnrolmentStatus.ACTIVE).values_list(
+        "group_id", "user_id", "user__pseudonym", "group__name"
+    )
     result = []
-    for gid, user_id, pseudonym, group_name, _joined in members:
-        # Only sessions where this person is on the register count.
-        theirs = [sid for sid in by_group.get(gid, [])[:6] if (sid, user_id) in marks][:2]
-        if len(theirs) == 2 and all(
-            marks[(sid, user_id)] == AttendanceStatus.ABSENT for sid in theirs
-        ):
+    for gid, user_id, pseudonym, group_name in members:
+        theirs = marks.get((gid, user_id), [])
+        if len(theirs) == 2 and all(status == AttendanceStatus.ABSENT for status in theirs):
             result.append(
                 {
                     "group_id": gid,
@@ -403,29 +411,39 @@ def missed_two_in_a_row(
     return sorted(result, key=lambda row: (row["group_name"], row["pseudonym"]))
 
 
+def _enrolment_count(status: str) -> Subquery:
+    return Subquery(
+        Enrolment.objects.filter(group=OuterRef("pk"), status=status)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+
+
 def organisation_groups_overview(organisation_id: int) -> list[Group]:
-    """Groups with member and waiting counts and next session, for the back office (1 query)."""
+    """Groups with member, offered and waiting counts and next session (1 query).
+
+    Each figure is its own correlated subquery on an index: joining enrolments
+    and sessions in one GROUP BY would multiply the rows and cost far more.
+    """
     now = timezone.now()
-    return list(
+    groups = list(
         Group.objects.filter(organisation_id=organisation_id)
         .select_related("programme")
         .annotate(
-            members=Count(
-                "enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE), distinct=True
-            ),
-            waiting=Count(
-                "enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITING), distinct=True
-            ),
-            offered=Count(
-                "enrolments", filter=Q(enrolments__status=EnrolmentStatus.OFFERED), distinct=True
-            ),
-            next_session_at=Min(
-                "sessions__starts_at",
-                filter=Q(sessions__starts_at__gte=now, sessions__status=SessionStatus.SCHEDULED),
-            ),
+            members=_enrolment_count(EnrolmentStatus.ACTIVE),
+            waiting=_enrolment_count(EnrolmentStatus.WAITING),
+            offered=_enrolment_count(EnrolmentStatus.OFFERED),
+            next_session_at=_next_session_subquery(now),
         )
         .order_by("programme__name", "name")
     )
+    for group in groups:
+        group.members = group.members or 0
+        group.waiting = group.waiting or 0
+        group.offered = group.offered or 0
+    return groups
 
 
 # --- public pages (finder, my groups, calendar feed) ------------------------------
