@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connections
 from django.db.models import (
     Count,
-    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -199,7 +197,7 @@ def finder_search(query: FinderQuery) -> FinderPage:
             hits = [FinderHit(g, None, g.next_session_at) for g in first]
             return FinderPage(hits=hits, total=total, page=page, pages=pages)
     ordered = groups.annotate(next_session_at=next_session)
-    ordered = ordered.order_by("next_session_at", "name", "pk")
+    ordered = ordered.order_by(NEXT_SESSION_ORDER, "name", "pk")
     window = _with_display_data(ordered[(page - 1) * query.per_page : page * query.per_page])
     return FinderPage(
         hits=[FinderHit(g, None, g.next_session_at) for g in window],
@@ -208,6 +206,10 @@ def finder_search(query: FinderQuery) -> FinderPage:
         pages=pages,
     )
 
+
+#: Groups with a session to come first, soonest first; finished courses and
+#: groups with nothing planned last, on every database.
+NEXT_SESSION_ORDER = F("next_session_at").asc(nulls_last=True)
 
 #: Below this many matches the first page probes every group's next session;
 #: above it, the walk in _first_page_by_next_session is cheaper.
@@ -220,19 +222,14 @@ def _first_page_by_next_session(
     """The first page of ``groups`` ordered by (next session, name, id), without
     working out every group's next session; None if this way does not pay.
 
-    The database puts groups with no session to come first (SQLite, MySQL) or
-    last (PostgreSQL). Those it puts first are found by walking the groups in
-    name order until a page is full. The rest come from walking the sessions to
-    come in time order: a group's first session met on the walk is its next
-    one, and every group met before the last session read is complete. The
-    final query orders the chosen groups, ties included, the database's way.
+    Groups with no session to come are last (NEXT_SESSION_ORDER), so the page
+    comes from walking the sessions to come in time order: a group's first
+    session met on the walk is its next one, and every group met before the
+    last session read is complete. The final query orders the chosen groups,
+    ties included, the database's way.
     """
-    nulls_last = connections[groups.db].features.nulls_order_largest
     upcoming = Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gte=now)
     chosen: list[int] = []
-    if not nulls_last:
-        none_to_come = groups.filter(~Exists(upcoming.filter(group=OuterRef("pk"))))
-        chosen = list(none_to_come.order_by("name", "pk").values_list("pk", flat=True)[:per_page])
     need = per_page - len(chosen)
     if need > 0:
         walk = upcoming.filter(group__in=groups.values("pk")).order_by("starts_at")
@@ -249,14 +246,14 @@ def _first_page_by_next_session(
             limit *= 8
         else:
             return None
-        if len(complete) < need and nulls_last:
+        if len(complete) < need:
             return None  # groups with nothing to come would join this page
         if len(complete) > need:
             cutoff = sorted(complete.values())[need - 1]
             complete = {pk: at for pk, at in complete.items() if at <= cutoff}
         chosen += complete
     shown = groups.filter(pk__in=chosen).annotate(next_session_at=_next_session_subquery(now))
-    return _with_display_data(shown.order_by("next_session_at", "name", "pk")[:per_page])
+    return _with_display_data(shown.order_by(NEXT_SESSION_ORDER, "name", "pk")[:per_page])
 
 
 def _with_display_data(groups: QuerySet[Group]) -> list[Group]:
