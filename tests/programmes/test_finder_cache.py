@@ -105,3 +105,29 @@ def test_signed_in_people_never_get_the_shared_page(client, group, participant):
     client.force_login(participant)
     body = client.get("/").content.decode()
     assert participant.pseudonym in body  # their own header, not the anonymous one
+
+
+def test_groups_with_nothing_planned_come_after_those_that_meet_soon(programme, coordinator):
+    """A finished course must not push every meeting group off the first page."""
+    finished = services.group_create(
+        actor=coordinator,
+        programme=programme,
+        name="A finished course",
+        kind="course",
+        course_weeks=1,
+        delivery="online",
+        weekday=0,
+        start_time=dt.time(10, 0),
+        start_date=dt.date(2025, 1, 6),
+    )
+    meeting = services.group_create(
+        actor=coordinator,
+        programme=programme,
+        name="Z weekly group",
+        delivery="online",
+        weekday=2,
+        start_time=dt.time(10, 0),
+        start_date=next_weekday(2),
+    )
+    order = [hit.group.pk for hit in finder_search(FinderQuery()).hits]
+    assert order == [meeting.pk, finished.pk]
