@@ -150,8 +150,7 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
     from django.db import transaction
 
-    from peercircle.accounts.services import membership_grant, user_create
-    from peercircle.core.audit import audit_record
+    from peercircle.accounts.services import membership_grant, user_create, user_make_superuser
     from peercircle.core.models import Organisation
     from peercircle.core.roles import Role
 
@@ -180,17 +179,7 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
                 password=password,
                 email=args.email or "",
             )
-            # No service grants Django-admin rights: this command is the one place
-            # that does, and it leaves an audit line.
-            user.is_staff = user.is_superuser = True
-            user.save(update_fields=["is_staff", "is_superuser"])
-            audit_record(
-                actor=None,
-                action="user.superuser",
-                obj=user,
-                organisation=organisation,
-                detail={"source": "createadmin"},
-            )
+            user_make_superuser(user=user, organisation=organisation, source="createadmin")
             if organisation is not None:
                 membership_grant(user=user, organisation=organisation, role=Role.ADMIN, actor=None)
     except ValidationError as exc:

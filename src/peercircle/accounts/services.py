@@ -389,3 +389,22 @@ def user_export(*, user: User) -> dict[str, Any]:
     with transaction.atomic():
         audit_read(actor=user, obj=user, organisation=None, what="own_data_export")
         return user_data_for_export(user=user)
+
+
+def user_make_superuser(*, user: User, organisation: Organisation | None, source: str) -> User:
+    """Give Django-admin rights (staff and superuser); audited.
+
+    Only the operator's own commands call this (``peercircle createadmin`` and the
+    demo data); no page can.
+    """
+    with transaction.atomic():
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+        audit_record(
+            actor=None,
+            action="user.superuser",
+            obj=user,
+            organisation=organisation,
+            detail={"source": source},
+        )
+    return user

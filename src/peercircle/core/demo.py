@@ -24,7 +24,13 @@ from django.utils import timezone
 
 from peercircle.accounts.consent import Purpose
 from peercircle.accounts.models import User
-from peercircle.accounts.services import consent_give, context_update, membership_grant, user_create
+from peercircle.accounts.services import (
+    consent_give,
+    context_update,
+    membership_grant,
+    user_create,
+    user_make_superuser,
+)
 from peercircle.core.audit import audit_record
 from peercircle.core.models import CrisisResource, Organisation
 from peercircle.core.roles import Role
@@ -518,16 +524,7 @@ def _person(person: Person, organisation: Organisation, result: DemoResult) -> U
             context_update(user=user, actor=user, **person.context)
         result.count("people")
     if person.role == Role.ADMIN and not (user.is_staff and user.is_superuser):
-        # No service grants Django-admin rights yet; audited here.
-        user.is_staff = user.is_superuser = True
-        user.save(update_fields=["is_staff", "is_superuser"])
-        audit_record(
-            actor=None,
-            action="user.superuser",
-            obj=user,
-            organisation=organisation,
-            detail={"source": "demo"},
-        )
+        user_make_superuser(user=user, organisation=organisation, source="demo")
     membership_grant(user=user, organisation=organisation, role=person.role, actor=None)
     if person.role == Role.PARTICIPANT:
         consent_give(user=user, organisation=organisation, purpose=Purpose.SERVICE)

@@ -9,6 +9,7 @@ Views are thin: parse the input, call one access function from
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -88,13 +89,30 @@ def _finder_page_cacheable(request: HttpRequest) -> bool:
     )
 
 
+def _cached_page_or_build_lock(key: str) -> bytes | None:
+    """The cached page, or None when this request should build it.
+
+    When a popular page expires, the first request builds it while the others
+    wait a moment for the result instead of all building it at once.
+    """
+    cached = cache.get(key)
+    if cached is not None or cache.add(key + ":building", 1, timeout=5):
+        return cached
+    for _ in range(25):  # up to a quarter of a second
+        time.sleep(0.01)
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    return None  # the builder is slow or gone: build it ourselves
+
+
 @require_GET
 def finder(request: HttpRequest) -> HttpResponse:
     partial = _partial(request)
     cache_key = None
     if _finder_page_cacheable(request):
         cache_key = selectors.finder_page_cache_key(request.GET.urlencode(), partial=partial)
-        cached = cache.get(cache_key)
+        cached = _cached_page_or_build_lock(cache_key)
         if cached is not None:
             response = HttpResponse(cached)
             patch_vary_headers(response, ["HX-Request", "Cookie"])
@@ -125,8 +143,10 @@ def finder(request: HttpRequest) -> HttpResponse:
         "programmes/public/finder_results.html" if partial else "programmes/public/finder.html"
     )
     response = render(request, template, context)
-    if cache_key is not None and response.status_code == 200:
-        cache.set(cache_key, response.content, selectors.FINDER_CACHE_SECONDS)
+    if cache_key is not None:
+        if response.status_code == 200:
+            cache.set(cache_key, response.content, selectors.FINDER_CACHE_SECONDS)
+        cache.delete(cache_key + ":building")
     patch_vary_headers(response, ["HX-Request", "Cookie"])
     return response
 
