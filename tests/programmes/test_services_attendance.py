@@ -170,3 +170,36 @@ def test_follow_up_list_is_per_organisation_and_per_group(
     assert missed_two_in_a_row(organisation_id=other_org.id) == []
     assert missed_two_in_a_row(organisation_id=org.id, group_id=private_group.pk) == []
     assert len(missed_two_in_a_row(organisation_id=org.id, group_id=group.pk)) == 1
+
+
+def test_cancelling_a_session_in_progress_takes_its_marks_out_of_the_count(
+    org, group, coordinator, members
+):
+    from peercircle.programmes.services import session_reinstate
+
+    register_take(actor=coordinator, session=_past(group, 1), marks={members[0].pk: "absent"})
+    now = timezone.now()
+    running = Session.objects.create(
+        group=group,
+        number=99,
+        starts_at=now - dt.timedelta(minutes=30),
+        ends_at=now + dt.timedelta(minutes=90),
+    )
+    register_take(actor=coordinator, session=running, marks={members[0].pk: "absent"})
+    assert _rows(org) == [(members[0].pk, group.pk)]
+    session_cancel(actor=coordinator, session=running, reason="Fire alarm")
+    assert _rows(org) == []
+    session_reinstate(actor=coordinator, session=running)
+    assert _rows(org) == [(members[0].pk, group.pk)]
+
+
+def test_a_later_correction_of_an_old_register_is_counted_in_order(
+    org, group, coordinator, members
+):
+    older, newer = _past(group, 2), _past(group, 1)
+    register_take(actor=coordinator, session=newer, marks={members[0].pk: "absent"})
+    register_take(actor=coordinator, session=older, marks={members[0].pk: "present"})
+    assert _rows(org) == []
+    register_take(actor=coordinator, session=older, marks={members[0].pk: "absent"})
+    assert _rows(org) == [(members[0].pk, group.pk)]
+    assert Enrolment.objects.get(group=group, user=members[0]).missed_in_a_row == 2

@@ -308,6 +308,9 @@ class Enrolment(models.Model):
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_reason = models.CharField(max_length=240, blank=True)
+    # Registered sessions in a row, most recent first, at which this person was
+    # marked absent; kept by the attendance services (services._missed_recount).
+    missed_in_a_row = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

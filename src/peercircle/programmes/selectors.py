@@ -18,9 +18,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Window,
 )
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from peercircle.core.models import Membership, Organisation
@@ -362,49 +360,23 @@ def missed_two_in_a_row(
     """Active members whose last two marks on a register were both "absent".
 
     Apologies do not count as missed: the person told us. Sessions without a
-    register, and cancelled ones, are skipped. Two queries: the database keeps
-    each person's last two marks per group (a window function), so the work
-    does not grow with the length of a group's history.
+    register, and cancelled ones, are skipped. One indexed query: the services
+    keep the count on each enrolment (``Enrolment.missed_in_a_row``).
     """
-    groups = Group.objects.filter(organisation_id=organisation_id, is_active=True)
+    enrolments = Enrolment.objects.filter(
+        group__organisation_id=organisation_id,
+        group__is_active=True,
+        status=EnrolmentStatus.ACTIVE,
+        missed_in_a_row__gte=2,
+    )
     if group_id is not None:
-        groups = groups.filter(pk=group_id)
-    now = timezone.now()
-    last_two = (
-        Attendance.objects.filter(
-            session__group__in=groups,
-            session__status=SessionStatus.SCHEDULED,
-            session__register_taken_at__isnull=False,
-            session__starts_at__lte=now,
+        enrolments = enrolments.filter(group_id=group_id)
+    result = [
+        {"group_id": gid, "group_name": group_name, "user_id": user_id, "pseudonym": pseudonym}
+        for gid, user_id, pseudonym, group_name in enrolments.values_list(
+            "group_id", "user_id", "user__pseudonym", "group__name"
         )
-        .annotate(
-            recency=Window(
-                RowNumber(),
-                partition_by=[F("user_id"), F("session__group_id")],
-                order_by=[F("session__starts_at").desc(), F("session_id").desc()],
-            )
-        )
-        .filter(recency__lte=2)
-        .values_list("session__group_id", "user_id", "status")
-    )
-    marks: dict[tuple[int, int], list[str]] = {}
-    for gid, user_id, status in last_two:
-        marks.setdefault((gid, user_id), []).append(status)
-    members = Enrolment.objects.filter(group__in=groups, status=EnrolmentStatus.ACTIVE).values_list(
-        "group_id", "user_id", "user__pseudonym", "group__name"
-    )
-    result = []
-    for gid, user_id, pseudonym, group_name in members:
-        theirs = marks.get((gid, user_id), [])
-        if len(theirs) == 2 and all(status == AttendanceStatus.ABSENT for status in theirs):
-            result.append(
-                {
-                    "group_id": gid,
-                    "group_name": group_name,
-                    "user_id": user_id,
-                    "pseudonym": pseudonym,
-                }
-            )
+    ]
     return sorted(result, key=lambda row: (row["group_name"], row["pseudonym"]))
 
 

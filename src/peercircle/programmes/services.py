@@ -479,6 +479,7 @@ def session_cancel(*, actor: Any, session: Session, reason: str) -> Session:
             detail={"reason": reason[:240]},
         )
         _finder_changed()
+        _missed_recount_session(session)
     return session
 
 
@@ -497,6 +498,7 @@ def session_reinstate(*, actor: Any, session: Session) -> Session:
             organisation=session.group.organisation_id,
         )
         _finder_changed()
+        _missed_recount_session(session)
     return session
 
 
@@ -788,6 +790,7 @@ def register_take(*, actor: Any, session: Session, marks: dict[int, str]) -> lis
                 record.save(update_fields=["status", "recorded_by", "recorded_at"])
             saved.append(record)
         Session.objects.filter(pk=session.pk).update(register_taken_at=now)
+        _missed_recount(group_id=session.group_id, user_ids=list(marks))
         audit_record(
             actor=actor,
             action="register.take",
@@ -812,6 +815,7 @@ def apologies_send(*, user: Any, session: Session) -> Attendance:
             user=user,
             defaults={"status": AttendanceStatus.APOLOGIES, "recorded_by": user},
         )
+        _missed_recount(group_id=session.group_id, user_ids=[user.pk])
         audit_record(
             actor=user,
             action="attendance.apologies",
@@ -819,3 +823,49 @@ def apologies_send(*, user: Any, session: Session) -> Attendance:
             organisation=session.group.organisation_id,
         )
     return record
+
+
+def _missed_recount(*, group_id: int, user_ids: list[int]) -> None:
+    """Store on each person's enrolment how many registered sessions in a row,
+    most recent first, they were marked absent at.
+
+    Counts sessions that have started, are not cancelled and have a register;
+    apologies end a run (the person told us). Called inside the transaction of
+    every change to marks or to whether a session counts, so the back office's
+    follow-up list is a plain indexed read.
+    """
+    if not user_ids:
+        return
+    marks = (
+        Attendance.objects.filter(
+            session__group_id=group_id,
+            user_id__in=user_ids,
+            session__status=SessionStatus.SCHEDULED,
+            session__register_taken_at__isnull=False,
+            session__starts_at__lte=timezone.now(),
+        )
+        .order_by("user_id", "-session__starts_at", "-session_id")
+        .values_list("user_id", "status")
+    )
+    counts = dict.fromkeys(user_ids, 0)
+    finished: set[int] = set()
+    for user_id, status in marks:
+        if user_id in finished:
+            continue
+        if status == AttendanceStatus.ABSENT:
+            counts[user_id] = min(counts[user_id] + 1, 255)
+        else:
+            finished.add(user_id)
+    by_count: dict[int, list[int]] = {}
+    for user_id, count in counts.items():
+        by_count.setdefault(count, []).append(user_id)
+    for count, ids in by_count.items():
+        Enrolment.objects.filter(group_id=group_id, user_id__in=ids).exclude(
+            missed_in_a_row=count
+        ).update(missed_in_a_row=count)
+
+
+def _missed_recount_session(session: Session) -> None:
+    """A session started or stopped counting (cancelled, reinstated)."""
+    user_ids = list(Attendance.objects.filter(session=session).values_list("user_id", flat=True))
+    _missed_recount(group_id=session.group_id, user_ids=user_ids)
