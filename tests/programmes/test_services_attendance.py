@@ -203,3 +203,25 @@ def test_a_later_correction_of_an_old_register_is_counted_in_order(
     register_take(actor=coordinator, session=older, marks={members[0].pk: "absent"})
     assert _rows(org) == [(members[0].pk, group.pk)]
     assert Enrolment.objects.get(group=group, user=members[0]).missed_in_a_row == 2
+
+
+def test_a_register_taken_before_the_session_started_counts_once_it_has(
+    org, group, coordinator, members
+):
+    from peercircle.programmes.services import missed_recount_early_registers
+
+    register_take(actor=coordinator, session=_past(group, 2), marks={members[0].pk: "absent"})
+    now = timezone.now()
+    soon = Session.objects.create(
+        group=group,
+        number=98,
+        starts_at=now + dt.timedelta(minutes=5),
+        ends_at=now + dt.timedelta(hours=2),
+    )
+    register_take(actor=coordinator, session=soon, marks={members[0].pk: "absent"})
+    assert _rows(org) == []  # it has not started: not counted yet
+    Session.objects.filter(pk=soon.pk).update(
+        starts_at=now - dt.timedelta(minutes=1), register_taken_at=now - dt.timedelta(minutes=10)
+    )
+    assert missed_recount_early_registers() == 1
+    assert _rows(org) == [(members[0].pk, group.pk)]

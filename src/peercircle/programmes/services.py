@@ -869,3 +869,24 @@ def _missed_recount_session(session: Session) -> None:
     """A session started or stopped counting (cancelled, reinstated)."""
     user_ids = list(Attendance.objects.filter(session=session).values_list("user_id", flat=True))
     _missed_recount(group_id=session.group_id, user_ids=user_ids)
+
+
+def missed_recount_early_registers(*, days: int = 3) -> int:
+    """Count registers taken before their session started, now that it has.
+
+    ``_missed_recount`` leaves sessions that have not started out of the count;
+    the daily task brings in those that started since. Returns how many.
+    """
+    now = timezone.now()
+    sessions = Session.objects.filter(
+        status=SessionStatus.SCHEDULED,
+        starts_at__lte=now,
+        starts_at__gte=now - timedelta(days=days),
+        register_taken_at__lt=F("starts_at"),
+    )
+    count = 0
+    for session in sessions:
+        with transaction.atomic():
+            _missed_recount_session(session)
+        count += 1
+    return count

@@ -44,14 +44,24 @@ def notify_place_offered(*, enrolment_id: int) -> bool:
 
 @task()
 def programmes_daily() -> dict[str, int]:
-    """Extend rolling groups' sessions to the horizon and lapse old offers."""
+    """Extend rolling groups' sessions to the horizon, lapse old offers, and count
+    registers that were taken before their session started."""
     from peercircle.programmes.models import Group, GroupKind
-    from peercircle.programmes.services import offers_expire, sessions_generate
+    from peercircle.programmes.services import (
+        missed_recount_early_registers,
+        offers_expire,
+        sessions_generate,
+    )
 
     created = 0
+    recounted = missed_recount_early_registers()
     for group in Group.objects.filter(is_active=True, kind=GroupKind.ROLLING).select_related(
         "organisation"
     ):
         with transaction.atomic():
             created += sessions_generate(group=group)
-    return {"sessions_created": created, "offers_lapsed": offers_expire()}
+    return {
+        "sessions_created": created,
+        "offers_lapsed": offers_expire(),
+        "registers_recounted": recounted,
+    }

@@ -34,15 +34,14 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programmes', '0002_finder_indexes'),
+        ("programmes", "0002_finder_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enrolment',
-            name='missed_in_a_row',
+            model_name="enrolment",
+            name="missed_in_a_row",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
