@@ -1057,7 +1057,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for aim in aims:
         figures = ", ".join(f"{k}: {v}" for k, v in aim["figures"].items())
-        print(f"{'PASS' if aim['met'] else 'MISS'}  {aim['aim']}  ({figures})")
+        verdict = ("PASS" if aim["met"] else "MISS") if aim["figures"] else "NOT MEASURED"
+        print(f"{verdict}  {aim['aim']}  ({figures or 'no finder endpoint in this run'})")
     if any(0 < r.body_bytes < 200 for r in runs if r.endpoint != "bare"):
         print("\nNote: some pages returned under 200 bytes; they may still be placeholders.")
     if any(r.client_cpu > 0.8 for r in runs):
