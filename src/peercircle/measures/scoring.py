@@ -255,7 +255,8 @@ def rci(
     se = sd * math.sqrt(1 - reliability)
     s_diff = math.sqrt(2) * se
     index = (after - before) / s_diff
-    reliable = abs(index) >= RCI_CRITICAL
+    # Rounded as in change(): an index of exactly 1.96 must not be lost to float error.
+    reliable = round(abs(index), _DECIMALS) >= RCI_CRITICAL
     better = index > 0 if higher_is_better else index < 0
     outcome: Literal["improved", "unchanged", "deteriorated"] = (
         ("improved" if better else "deteriorated") if reliable else "unchanged"
