@@ -17,6 +17,7 @@ import pytest
 from django.db import transaction
 from django.urls import get_resolver
 from django.utils import timezone
+from django.utils.html import escape
 
 from peercircle.programmes.models import Attendance, Enrolment, Session
 from peercircle.programmes.services import enrolment_join
@@ -496,4 +497,5 @@ def test_nobody_but_coordinators_and_safeguarding_leads_sees_a_real_name(client,
         for url in pages:
             body = client.get(url).content.decode()
             assert participant.real_name not in body, (persona, url)
+            assert escape(participant.real_name) not in body, (persona, url)
             assert participant.email not in body, (persona, url)
