@@ -226,30 +226,31 @@ def _first_page_by_next_session(
     last session read is complete. The final query orders the chosen groups,
     ties included, the database's way.
     """
-    upcoming = Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gte=now)
-    chosen: list[int] = []
-    need = per_page - len(chosen)
-    if need > 0:
-        walk = upcoming.filter(group__in=groups.values("pk")).order_by("starts_at")
-        limit = max(256, 8 * need)
-        for _ in range(3):
-            rows = list(walk.values_list("group_id", "starts_at")[:limit])
-            first_at: dict[int, datetime] = {}
-            for group_id, starts_at in rows:
-                first_at.setdefault(group_id, starts_at)
-            exhausted = len(rows) < limit
-            complete = {pk: at for pk, at in first_at.items() if exhausted or at < rows[-1][1]}
-            if len(complete) >= need or exhausted:
-                break
-            limit *= 8
-        else:
-            return None
-        if len(complete) < need:
-            return None  # groups with nothing to come would join this page
-        if len(complete) > need:
-            cutoff = sorted(complete.values())[need - 1]
-            complete = {pk: at for pk, at in complete.items() if at <= cutoff}
-        chosen += complete
+    need = per_page
+    walk = (
+        Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gte=now)
+        .filter(group__in=groups.values("pk"))
+        .order_by("starts_at")
+    )
+    limit = max(256, 8 * need)
+    for _ in range(3):
+        rows = list(walk.values_list("group_id", "starts_at")[:limit])
+        first_at: dict[int, datetime] = {}
+        for group_id, starts_at in rows:
+            first_at.setdefault(group_id, starts_at)
+        exhausted = len(rows) < limit
+        complete = {pk: at for pk, at in first_at.items() if exhausted or at < rows[-1][1]}
+        if len(complete) >= need or exhausted:
+            break
+        limit *= 8
+    else:
+        return None
+    if len(complete) < need:
+        return None  # groups with nothing to come would join this page
+    if len(complete) > need:
+        cutoff = sorted(complete.values())[need - 1]
+        complete = {pk: at for pk, at in complete.items() if at <= cutoff}
+    chosen = list(complete)
     shown = groups.filter(pk__in=chosen).annotate(next_session_at=_next_session_subquery(now))
     return _with_display_data(shown.order_by(NEXT_SESSION_ORDER, "name", "pk")[:per_page])
 
@@ -546,11 +547,12 @@ def group_sessions_for_staff(group: Group, *, past: int = 6) -> tuple[list[Sessi
 # --- the finder's result cache ------------------------------------------------------
 #
 # The order and total of a search depend only on groups, programmes and sessions,
-# so they are cached under a *generation* that every service changing those bumps
-# on commit (``finder_cache_bump``). A cached entry is therefore never stale for
-# changes made through the services; the minute in the key bounds how stale it can
-# be for anything else (an edit in the Django admin, a session starting). The rows
-# shown (name, places left, ...) are always read fresh. See docs/finder.md.
+# so they are cached under a *generation* that every service changing those bumps,
+# in its transaction and again on commit (``finder_cache_bump``). A cached entry
+# is therefore never stale for changes made through the services; the minute in
+# the key bounds how stale it can be for anything else (an edit in the Django
+# admin, a session starting). The rows shown (name, places left, ...) are always
+# read fresh. See docs/finder.md.
 
 FINDER_GENERATION_KEY = "finder:generation"
 FINDER_CACHE_SECONDS = 60
@@ -568,11 +570,16 @@ def finder_cache_bump() -> None:
     cache.delete(FINDER_LANGUAGES_CACHE_KEY)
 
 
-def _finder_cache_key(query: FinderQuery, generation: int, minute: int) -> str:
+def _finder_key(kind: str, text: str) -> str:
+    """A cache key under the current generation and minute (see above)."""
     import hashlib
 
-    digest = hashlib.blake2b(repr(query).encode(), digest_size=16).hexdigest()
-    return f"finder:{generation}:{minute}:{digest}"
+    from django.core.cache import cache
+
+    generation = cache.get(FINDER_GENERATION_KEY, 0)
+    minute = int(timezone.now().timestamp() // 60)
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return f"{kind}:{generation}:{minute}:{digest}"
 
 
 def finder_page_cache_key(querystring: str, *, partial: bool) -> str:
@@ -580,23 +587,14 @@ def finder_page_cache_key(querystring: str, *, partial: bool) -> str:
 
     Places left are on the page, so enrolment changes bump the generation too.
     """
-    import hashlib
-
-    from django.core.cache import cache
-
-    generation = cache.get(FINDER_GENERATION_KEY, 0)
-    minute = int(timezone.now().timestamp() // 60)
-    digest = hashlib.blake2b(querystring.encode(), digest_size=16).hexdigest()
-    return f"finder-page:{generation}:{minute}:{int(partial)}:{digest}"
+    return _finder_key(f"finder-page:{int(partial)}", querystring)
 
 
 def finder_search_cached(query: FinderQuery) -> FinderPage:
     """``finder_search`` with its order and total cached; identical results."""
     from django.core.cache import cache
 
-    generation = cache.get(FINDER_GENERATION_KEY, 0)
-    minute = int(timezone.now().timestamp() // 60)
-    key = _finder_cache_key(query, generation, minute)
+    key = _finder_key("finder", repr(query))
     cached = cache.get(key)
     if cached is None:
         page = finder_search(query)
@@ -609,10 +607,7 @@ def finder_search_cached(query: FinderQuery) -> FinderPage:
         cache.set(key, cached, FINDER_CACHE_SECONDS)
         return page
     ids = [pk for pk, _, _ in cached["hits"]]
-    loaded = {
-        group.pk: group
-        for group in Group.objects.filter(pk__in=ids).select_related("programme", "organisation")
-    }
+    loaded = {group.pk: group for group in _with_display_data(Group.objects.filter(pk__in=ids))}
     hits = []
     for pk, distance, next_session in cached["hits"]:
         group = loaded.get(pk)
