@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
-from peercircle.core.models import CrisisResource, Organisation
+from peercircle.core.models import CrisisResource, Organisation, tel_href
 
 CACHE_SECONDS = 60
 
@@ -47,9 +47,7 @@ def crisis_resources_for(organisation_id: int | None) -> list[dict]:
             )
         )
         for item in resources:
-            item["tel_href"] = "tel:" + "".join(
-                ch for ch in item["phone"] if ch.isdigit() or ch == "+"
-            )
+            item["tel_href"] = tel_href(item["phone"])
         cache.set(key, resources, CACHE_SECONDS)
     return resources
 

@@ -41,6 +41,11 @@ class Organisation(models.Model):
         return self.name
 
 
+def tel_href(phone: str) -> str:
+    """A ``tel:`` link for a number as people write it ("116 123" -> "tel:116123")."""
+    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
 class CrisisResource(models.Model):
     """Where to get help now; shown on every page for the organisation in context."""
 
@@ -68,7 +73,7 @@ class CrisisResource(models.Model):
 
     @property
     def tel_href(self) -> str:
-        return "tel:" + "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+        return tel_href(self.phone)
 
 
 class Membership(models.Model):
