@@ -27,6 +27,7 @@ from peercircle.core.access import (
     can_see_contact_details,
     organisations_where,
 )
+from peercircle.core.links import url_pattern
 from peercircle.core.roles import MANAGES_PROGRAMMES, Role
 from peercircle.programmes import selectors, services
 from peercircle.programmes.access import (
@@ -56,9 +57,9 @@ def _with_row_labels(groups: list[Group], timezone_name: str) -> list[Group]:
     """Labels for the groups table, made once here rather than by template
     filters per row: with 200 groups the filters were most of the page's time."""
     zone = ZoneInfo(timezone_name)
-    pattern = reverse("manage:group_detail", args=[987654321]).replace("987654321", "{}")
+    pattern = url_pattern("manage:group_detail", group_id=987654321)
     for group in groups:
-        group.detail_url = pattern.format(group.pk)
+        group.detail_url = pattern.format(group_id=group.pk)
         if group.next_session_at:
             local = group.next_session_at.astimezone(zone)
             group.next_session_iso = local.isoformat()

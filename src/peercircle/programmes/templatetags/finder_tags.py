@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from django import forms, template
 from django.forms import BoundField
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from peercircle.core.links import url_pattern
 from peercircle.programmes.models import Delivery, Focus, Weekday
 from peercircle.programmes.selectors import FinderHit
 
@@ -99,14 +99,8 @@ WEEKDAY_LABELS = dict(Weekday.choices)
 
 
 def _group_url(pk: int, slug: str) -> str:
-    # One reverse() per process, not per card; the URL's shape comes from the URLconf.
-    return _group_url_pattern().format(pk=pk, slug=slug)
-
-
-@lru_cache(maxsize=1)
-def _group_url_pattern() -> str:
-    sample = reverse("public:group_detail", args=[987654321, "slug-placeholder"])
-    return sample.replace("987654321", "{pk}").replace("slug-placeholder", "{slug}")
+    pattern = url_pattern("public:group_detail", group_id=987654321, slug="slug-placeholder")
+    return pattern.format(group_id=pk, slug=slug)
 
 
 def _e(value: object) -> str:
