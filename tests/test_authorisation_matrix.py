@@ -20,7 +20,16 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from peercircle.programmes.models import Attendance, Enrolment, Session
-from peercircle.programmes.services import enrolment_join
+from peercircle.programmes.services import enrolment_join, group_create
+from peercircle.rooms.access import room_seat
+from peercircle.rooms.services import (
+    member_enter,
+    message_report,
+    message_send,
+    pairing_create,
+    room_for_session,
+    room_supporters,
+)
 
 PERSONAS = (
     "anonymous",
@@ -45,6 +54,16 @@ class World:
     enrolment: object
     offered: object
     people: dict = field(default_factory=dict)
+    # Live rooms: an online group's session on now (the participant is a
+    # member, the volunteer facilitates), a one-to-one pairing of those two,
+    # and the organisation's supporters' room.
+    online_group: object = None
+    live_session: object = None
+    live_room: object = None
+    pairing: object = None
+    supporters_room: object = None
+    # An open report: the volunteer's message in the live room, reported by the participant.
+    report: object = None
 
 
 @pytest.fixture
@@ -85,7 +104,39 @@ def world(
     Attendance.objects.create(
         session=past, user=participant, status="present", recorded_by=volunteer
     )
+    online_group = group_create(
+        actor=coordinator,
+        programme=programme,
+        facilitator_ids=[volunteer.pk],
+        name="Online Group",
+        delivery="online",
+        capacity=10,
+        weekday=3,
+        start_time=dt.time(19, 0),
+        start_date=timezone.localdate() + dt.timedelta(days=3),
+    )
+    enrolment_join(user=participant, group=online_group)
+    live_session = Session.objects.create(
+        group=online_group,
+        number=998,
+        starts_at=now - dt.timedelta(minutes=5),
+        ends_at=now + dt.timedelta(minutes=85),
+    )
+    pairing = pairing_create(
+        actor=coordinator,
+        organisation=org,
+        participant_id=participant.pk,
+        volunteer_id=volunteer.pk,
+    )
+    live_room = room_for_session(session=live_session)
+    report = _live_room_report(live_room, poster=volunteer, reporter=participant)
     return World(
+        report=report,
+        online_group=online_group,
+        live_session=live_session,
+        live_room=live_room,
+        pairing=pairing,
+        supporters_room=room_supporters(organisation=org),
         org=org,
         programme=programme,
         group=group,
@@ -106,6 +157,17 @@ def world(
     )
 
 
+def _live_room_report(room, *, poster, reporter):
+    seats = {}
+    for user in (poster, reporter):
+        member_enter(seat=room_seat(user, room.pk), user=user)
+        seats[user.pk] = room_seat(user, room.pk)
+    posted = message_send(seat=seats[poster.pk], author=poster, body="A message someone reported")
+    return message_report(
+        seat=seats[reporter.pk], actor=reporter, message_id=posted.message.pk, reason="Unkind"
+    )
+
+
 def expect(default, **overrides):
     result = dict.fromkeys(PERSONAS, default)
     result.update(overrides)
@@ -116,8 +178,21 @@ PUBLIC = expect(200)
 SIGNED_IN = expect(200, anonymous=SIGN_IN)
 # Back-office pages: coordinators only; everyone else cannot tell they exist.
 COORDINATOR_ONLY = expect(404, anonymous=SIGN_IN, coordinator=200)
+# Live rooms: the online group's participant and facilitator, and the moderators.
+IN_LIVE_ROOM = expect(
+    404, anonymous=SIGN_IN, participant=200, volunteer=200, coordinator=200, safeguarding_lead=200
+)
+TO_LIVE_ROOM = expect(
+    404, anonymous=SIGN_IN, participant=302, volunteer=302, coordinator=302, safeguarding_lead=302
+)
+MODERATE_LIVE_ROOM = expect(
+    404, anonymous=SIGN_IN, volunteer=302, coordinator=302, safeguarding_lead=302
+)
 API_PUBLIC = expect(200)
 API_COORDINATOR_ONLY = expect(404, anonymous=401, coordinator=200)
+# A live room's people: its members and facilitator (or the pair), and the moderators.
+ROOM_PEOPLE_NAMES = ("participant", "volunteer", "coordinator", "safeguarding_lead")
+ROOM_PEOPLE = expect(404, anonymous=401, **dict.fromkeys(ROOM_PEOPLE_NAMES, 200))
 
 
 @dataclass
@@ -297,6 +372,110 @@ MATRIX = [
         expect(404, anonymous=SIGN_IN, coordinator=302, volunteer=302),
         data=lambda w: {"status": "absent"},
     ),
+    # --- live rooms (back office) ---
+    # Pairings and room settings are for coordinators; reported messages also for
+    # safeguarding leads. The outsider coordinates elsewhere: their own overview only.
+    Visit(
+        "rooms_manage:index",
+        "get",
+        lambda w: "/manage/rooms/",
+        expect(404, anonymous=SIGN_IN, coordinator=200, safeguarding_lead=200, outsider=200),
+    ),
+    Visit(
+        "rooms_manage:pairings",
+        "get",
+        lambda w: f"/manage/rooms/organisations/{w.org.pk}/pairings/",
+        COORDINATOR_ONLY,
+    ),
+    Visit(
+        "rooms_manage:pairings",
+        "post",
+        lambda w: f"/manage/rooms/organisations/{w.org.pk}/pairings/",
+        expect(404, anonymous=SIGN_IN, coordinator=302),
+        data=lambda w: {
+            "participant": w.people["offered"].pk,
+            "volunteer": w.people["volunteer"].pk,
+        },
+    ),
+    Visit(
+        "rooms_manage:pairing_end",
+        "post",
+        lambda w: f"/manage/rooms/pairings/{w.pairing.pk}/end/",
+        expect(404, anonymous=SIGN_IN, coordinator=302),
+        data=lambda w: {"reason": "Support goals met"},
+    ),
+    Visit(
+        "rooms_manage:settings",
+        "get",
+        lambda w: f"/manage/rooms/organisations/{w.org.pk}/settings/",
+        COORDINATOR_ONLY,
+    ),
+    Visit(
+        "rooms_manage:settings",
+        "post",
+        lambda w: f"/manage/rooms/organisations/{w.org.pk}/settings/",
+        expect(404, anonymous=SIGN_IN, coordinator=302),
+        data=lambda w: {"open_minutes_before": "20", "close_minutes_after": "20"},
+    ),
+    Visit(
+        "rooms_manage:reports",
+        "get",
+        lambda w: f"/manage/rooms/organisations/{w.org.pk}/reports/",
+        expect(404, anonymous=SIGN_IN, coordinator=200, safeguarding_lead=200),
+    ),
+    Visit(
+        "rooms_manage:report_hide",
+        "post",
+        lambda w: f"/manage/rooms/reports/{w.report.pk}/hide/",
+        expect(404, anonymous=SIGN_IN, coordinator=302, safeguarding_lead=302),
+        data=lambda w: {"reason": "Unkind"},
+    ),
+    Visit(
+        "rooms_manage:report_dismiss",
+        "post",
+        lambda w: f"/manage/rooms/reports/{w.report.pk}/dismiss/",
+        expect(404, anonymous=SIGN_IN, coordinator=302, safeguarding_lead=302),
+    ),
+    # --- live rooms (pages) ---
+    # Members and facilitators of the group are in its room; coordinators and
+    # safeguarding leads moderate every room of their organisation.
+    Visit("rooms:mine", "get", lambda w: "/rooms/", SIGNED_IN),
+    Visit("rooms:room", "get", lambda w: f"/rooms/{w.live_room.pk}/", IN_LIVE_ROOM),
+    Visit("rooms:room", "get", lambda w: f"/rooms/{w.pairing.room.pk}/", IN_LIVE_ROOM),
+    Visit(
+        "rooms:room",
+        "get",
+        lambda w: f"/rooms/{w.supporters_room.pk}/",
+        expect(404, anonymous=SIGN_IN, volunteer=200, coordinator=200, safeguarding_lead=200),
+    ),
+    Visit("rooms:room", "get", lambda w: "/rooms/999999/", expect(404, anonymous=SIGN_IN)),
+    Visit("rooms:session", "get", lambda w: f"/rooms/session/{w.live_session.pk}/", TO_LIVE_ROOM),
+    Visit("rooms:standing", "get", lambda w: f"/rooms/group/{w.online_group.pk}/", TO_LIVE_ROOM),
+    Visit(
+        "rooms:supporters",
+        "get",
+        lambda w: f"/rooms/supporters/{w.org.pk}/",
+        expect(404, anonymous=SIGN_IN, volunteer=302, coordinator=302, safeguarding_lead=302),
+    ),
+    Visit(
+        "rooms:send",
+        "post",
+        lambda w: f"/rooms/{w.live_room.pk}/send/",
+        TO_LIVE_ROOM,
+        data=lambda w: {"body": "Hello, everyone", "client_id": "matrix-1"},
+    ),
+    Visit(
+        "rooms:hide",
+        "post",
+        lambda w: f"/rooms/{w.live_room.pk}/messages/999999/hide/",
+        MODERATE_LIVE_ROOM,
+    ),
+    Visit(
+        "rooms:report_dismiss",
+        "post",
+        lambda w: f"/rooms/{w.live_room.pk}/reports/999999/dismiss/",
+        MODERATE_LIVE_ROOM,
+    ),
     # --- API -------------------------------------------------------------------
     Visit("api:openapi-json", "get", lambda w: "/api/openapi.json", API_PUBLIC),
     Visit("api:openapi-view", "get", lambda w: "/api/docs", API_PUBLIC),
@@ -420,6 +599,38 @@ MATRIX = [
         expect(404, anonymous=401, participant=200),
         as_json=True,
     ),
+    # --- live rooms (API) ---
+    # The people of the live room and the pairing (and the organisation's moderators);
+    # everyone else gets the same 404 as for a room that does not exist.
+    Visit("api:rooms_list", "get", lambda w: "/api/rooms", expect(200, anonymous=401)),
+    Visit(
+        "api:room_messages",
+        "get",
+        lambda w: f"/api/rooms/{w.live_room.pk}/messages",
+        ROOM_PEOPLE,
+    ),
+    Visit(
+        "api:room_messages",
+        "get",
+        lambda w: f"/api/rooms/{w.pairing.room.pk}/messages?limit=10",
+        ROOM_PEOPLE,
+    ),
+    Visit(
+        "api:room_message_send",
+        "post",
+        lambda w: f"/api/rooms/{w.live_room.pk}/messages",
+        expect(404, anonymous=401, **dict.fromkeys(ROOM_PEOPLE_NAMES, 201)),
+        data=lambda w: {"body": "Hello, everyone", "client_id": "matrix-1"},
+        as_json=True,
+    ),
+    Visit(
+        "api:room_read",
+        "post",
+        lambda w: f"/api/rooms/{w.pairing.room.pk}/read",
+        ROOM_PEOPLE,
+        data=lambda w: {"seq": 1},
+        as_json=True,
+    ),
 ]
 
 
@@ -491,6 +702,8 @@ def test_nobody_but_coordinators_and_safeguarding_leads_sees_a_real_name(client,
         f"/api/groups/{world.group.pk}/enrolments",
         "/me/groups/",
         "/manage/",
+        "/rooms/",
+        f"/rooms/{world.live_room.pk}/",
     ]
     for persona in ("participant", "volunteer", "evaluator", "outsider", "coordinator"):
         client.force_login(world.people[persona])

@@ -31,6 +31,10 @@ from ninja.security import SessionAuth
 
 from peercircle.programmes.api import router as programmes_router
 from peercircle.programmes.services import EnrolmentError
+from peercircle.rooms.access import RoomClosed
+from peercircle.rooms.api import ROOM_ERROR_FIELD, ROOM_ERROR_STATUS
+from peercircle.rooms.api import router as rooms_router
+from peercircle.rooms.services import RoomError
 
 NOT_FOUND = {"detail": "Not found."}
 #: EnrolmentError codes that mean "the thing you asked for conflicts with what is there".
@@ -78,8 +82,9 @@ api = NinjaAPI(
     title="PeerCircle API",
     version="1",
     description=(
-        "Programmes, groups, sessions, enrolment and attendance. Signed-in endpoints use the "
-        "Django session cookie and need the CSRF token (X-CSRFToken header) on unsafe methods. "
+        "Programmes, groups, sessions, enrolment, attendance and live rooms. Signed-in "
+        "endpoints use the Django session cookie and need the CSRF token (X-CSRFToken "
+        "header) on unsafe methods. "
         "Errors: 401 not signed in, 403 missing role, 404 not found or not allowed (one body), "
         "409 conflict, 422 invalid input with a message per field. See docs/api.md."
     ),
@@ -195,6 +200,35 @@ def invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
     return api.create_response(request, body, status=422)
 
 
+@api.exception_handler(RoomError)
+def room_refused(request: HttpRequest, exc: RoomError) -> HttpResponse:
+    # A live room refused an action: the status by its code (rooms/api.py), the
+    # message in plain words, and retry_after (429) or until (muted) beside it.
+    status = ROOM_ERROR_STATUS.get(exc.code, 422)
+    if status == 404:
+        return api.create_response(request, NOT_FOUND, status=404)
+    field = ROOM_ERROR_FIELD.get(exc.code, NON_FIELD_ERRORS)
+    body = {"detail": exc.message, "code": exc.code, "errors": {field: [exc.message]}}
+    body.update({key: value for key, value in exc.extra.items() if value is not None})
+    response = api.create_response(request, body, status=status)
+    if "retry_after" in body:
+        response["Retry-After"] = str(body["retry_after"])
+    return response
+
+
+@api.exception_handler(RoomClosed)
+def room_closed(request: HttpRequest, exc: RoomClosed) -> HttpResponse:
+    body: dict[str, Any] = {
+        "detail": exc.message,
+        "code": "closed",
+        "errors": {NON_FIELD_ERRORS: [exc.message]},
+    }
+    if exc.opens_at is not None:
+        body["opens_at"] = exc.opens_at.isoformat()
+    return api.create_response(request, body, status=409)
+
+
 # --- routers ----------------------------------------------------------------------
 
 api.add_router("", programmes_router, auth=signed_in)
+api.add_router("", rooms_router, auth=signed_in)

@@ -31,6 +31,8 @@ ASGI_APP = "peercircle.config.asgi:application"
 DB_TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
 #: Local time of day at which the daily programme housekeeping is enqueued.
 DAILY_AT = dt.time(3, 0)
+#: How often the live rooms' presence sweep is enqueued.
+ROOMS_SWEEP_MINUTES = 10
 WORKER_STOP_SECONDS = 15
 WORKER_RESTART_LIMIT = 5
 
@@ -340,8 +342,9 @@ def next_daily_run(now: dt.datetime, at: dt.time = DAILY_AT) -> dt.datetime:
 
 
 class Housekeeper(threading.Thread):
-    """Enqueues the daily programme task (at start, then daily) and keeps the
-    task worker alive. Runs beside uvicorn in the ``run`` process."""
+    """Enqueues the daily programme task (at start, then daily) and the live
+    rooms' presence sweep (at start, then every ``ROOMS_SWEEP_MINUTES``), and
+    keeps the task worker alive. Runs beside uvicorn in the ``run`` process."""
 
     def __init__(self, *, start_worker: bool) -> None:
         super().__init__(name="peercircle-housekeeper", daemon=True)
@@ -351,15 +354,23 @@ class Housekeeper(threading.Thread):
         self.lock = threading.Lock()
 
     def enqueue_daily(self) -> None:
-        from django.db import close_old_connections, connection
-
         from peercircle.programmes.tasks import programmes_daily
+
+        self._enqueue(programmes_daily, "the daily programme task")
+
+    def enqueue_sweep(self) -> None:
+        from peercircle.rooms.tasks import rooms_presence_sweep
+
+        self._enqueue(rooms_presence_sweep, "the live rooms' presence sweep")
+
+    def _enqueue(self, task: Any, what: str) -> None:
+        from django.db import close_old_connections, connection
 
         try:
             close_old_connections()
-            programmes_daily.enqueue()
+            task.enqueue()
         except Exception as exc:  # noqa: BLE001 - keep serving; say what went wrong
-            warn(f"could not enqueue the daily programme task: {exc}")
+            warn(f"could not enqueue {what}: {exc}")
         finally:
             connection.close()
 
@@ -378,13 +389,19 @@ class Housekeeper(threading.Thread):
     def run(self) -> None:
         from django.utils import timezone
 
+        sweep_every = dt.timedelta(minutes=ROOMS_SWEEP_MINUTES)
         self.enqueue_daily()
+        self.enqueue_sweep()
         due = next_daily_run(timezone.localtime())
+        sweep_due = timezone.now() + sweep_every
         while not self.stopping.wait(30):
             self.check_worker()
             if timezone.localtime() >= due:
                 self.enqueue_daily()
                 due = next_daily_run(timezone.localtime())
+            if timezone.now() >= sweep_due:
+                self.enqueue_sweep()
+                sweep_due = timezone.now() + sweep_every
 
     def stop(self) -> None:
         self.stopping.set()
@@ -447,6 +464,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             log_level=env_str("UVICORN_LOG_LEVEL", "info") or "info",
             access_log=not args.quiet,
             proxy_headers=True,
+            # Live rooms answer frames over ROOMS_MAX_FRAME_BYTES with an error
+            # frame; anything past 1 MiB is no person typing and is cut off.
+            ws_max_size=1 << 20,
             forwarded_allow_ips=env_str("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         )
     finally:

@@ -89,3 +89,33 @@ def test_export_needs_sign_in(client, db):
     response = client.post("/account/export/")
     assert response.status_code == 302
     assert not AuditEvent.objects.filter(action="read.own_data_export").exists()
+
+
+def test_export_holds_own_room_messages_and_pairings_but_not_others(
+    client, org, participant, volunteer, coordinator, make_member
+):
+    from peercircle.rooms.access import room_seat
+    from peercircle.rooms.services import (
+        member_enter,
+        message_send,
+        pairing_create,
+    )
+
+    pairing = pairing_create(
+        actor=coordinator,
+        organisation=org,
+        participant_id=participant.pk,
+        volunteer_id=volunteer.pk,
+    )
+    for person, text in ((participant, "my own words"), (volunteer, "the volunteer's words")):
+        seat = room_seat(person, pairing.room.pk)
+        member_enter(seat=seat, user=person)
+        message_send(seat=room_seat(person, pairing.room.pk), author=person, body=text)
+    client.force_login(participant)
+    data = json.loads(client.post("/account/export/").content)
+    assert [m["text"] for m in data["room_messages"]] == ["my own words"]
+    assert data["room_messages"][0]["room"] == "One-to-one conversation"
+    assert [p["as"] for p in data["pairings"]] == ["participant"]
+    everything = list(_strings(data))
+    assert not any("volunteer's words" in s for s in everything)
+    assert not any("Alex" in s for s in everything)

@@ -26,8 +26,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One browser per test module. Playwright's Sync API marks an event loop as
+    running in this thread while it is started; stopping it at the end of each
+    module lets async tests (the live rooms) run after these in the same worker."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(
             f"Chromium not found at {CHROMIUM}; scripts/test installs Debian's chromium package"

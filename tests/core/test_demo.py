@@ -1,6 +1,6 @@
 """Demo data: one organisation, a login per role, the three required programmes
-and groups on the right schedules, crisis resources marked unverified, and a
-second run that changes nothing."""
+and groups on the right schedules, crisis resources marked unverified, live
+rooms a demo login can try at any time, and a second run that changes nothing."""
 
 from __future__ import annotations
 
@@ -11,11 +11,17 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.test import RequestFactory
+from django.utils import timezone
 
+from peercircle.accounts.models import User
+from peercircle.core.access import NotFound
 from peercircle.core.demo import DEMO_PASSWORD, demo_seed
 from peercircle.core.models import CrisisResource, Membership, Organisation
 from peercircle.core.roles import Role
 from peercircle.programmes.models import Enrolment, EnrolmentStatus, Group, GroupKind
+from peercircle.rooms.access import room_seat
+from peercircle.rooms.models import Pairing, Room, RoomKind, RoomPolicy
+from peercircle.rooms.selectors import log_before, rooms_for
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -135,3 +141,41 @@ def test_uk_crisis_resources_are_there_and_marked_unverified(seeded):
         assert (
             "check" in resource.description.lower() and "real use" in resource.description.lower()
         )
+
+
+def test_a_demo_login_can_try_a_live_group_room_at_any_time(seeded):
+    participant = User.objects.get(username="participant")
+    group = Group.objects.get(name="Men's Online Check-in")
+    assert group.delivery == "online"
+    assert RoomPolicy.objects.get(organisation=seeded.organisation).standing_group_rooms
+    entries = [e for e in rooms_for(participant) if e.kind == RoomKind.STANDING]
+    assert [e.title for e in entries] == ["Men's Online Check-in: between sessions"]
+    assert entries[0].is_open(timezone.now()) and entries[0].unread >= 3
+    # Open whatever the time of day: no session window applies to this room.
+    late = timezone.now() + dt.timedelta(days=3, hours=7)
+    seat = room_seat(participant, entries[0].room_id, now=late)
+    page, _ = log_before(seat.room.pk, None)
+    authors = {m["author"] for m in page}
+    assert len(page) >= 3 and {"Quiet Oak", "Kestrel"} <= authors
+    assert "Fellwalker" not in authors  # the demo participant has not said anything yet
+
+
+def test_the_demo_participant_and_volunteer_are_paired_and_have_talked(seeded):
+    pairing = Pairing.objects.get(
+        participant__username="participant", volunteer__username="volunteer"
+    )
+    assert pairing.is_active and pairing.created_by.username == "coordinator"
+    for username in ("participant", "volunteer"):
+        seat = room_seat(User.objects.get(username=username), pairing.room.pk)
+        assert not seat.overseer
+    page, _ = log_before(pairing.room.pk, None)
+    assert [m["author"] for m in page] == ["Quiet Oak", "Fellwalker", "Quiet Oak"]
+
+
+def test_volunteers_find_a_message_in_the_supporters_room(seeded):
+    room = Room.objects.get(organisation=seeded.organisation, kind=RoomKind.SUPPORTERS)
+    room_seat(User.objects.get(username="volunteer"), room.pk)
+    page, _ = log_before(room.pk, None)
+    assert page and all(m["type"] == "message" for m in page)
+    with pytest.raises(NotFound):
+        room_seat(User.objects.get(username="participant"), room.pk)

@@ -16,7 +16,7 @@ from peercircle.accounts.consent import CURRENT_VERSION, PURPOSE_LABELS, WORDING
 from peercircle.accounts.models import Consent, ContextProfile, User
 from peercircle.core.models import AuditEvent, Membership, Organisation
 
-EXPORT_FORMAT_VERSION = 1
+EXPORT_FORMAT_VERSION = 2
 
 
 @dataclass
@@ -97,6 +97,7 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
     as people.
     """
     from peercircle.programmes.models import Attendance, Enrolment
+    from peercircle.rooms.models import Message, Pairing
 
     user = User.objects.get(pk=user.pk)
     context = ContextProfile.objects.filter(user=user).first()
@@ -115,6 +116,14 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
         .order_by("session__starts_at", "id")
     )
     events = AuditEvent.objects.filter(actor_id=user.pk).order_by("at", "id")
+    room_messages = (
+        Message.objects.filter(author=user, kind="text")
+        .select_related("room", "room__group")
+        .order_by("sent_at", "id")
+    )
+    pairings = Pairing.objects.filter(participant=user).union(
+        Pairing.objects.filter(volunteer=user)
+    )
     return {
         "format": "peercircle-personal-data",
         "format_version": EXPORT_FORMAT_VERSION,
@@ -178,6 +187,29 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
             }
             for a in attendance
         ],
+        # What the person wrote in live rooms (never what others wrote).
+        "room_messages": [
+            {
+                "room": m.room.get_kind_display(),
+                "group": m.room.group.name if m.room.group else "",
+                "sent_at": _iso(m.sent_at),
+                "text": m.body,
+                "hidden_by_a_facilitator": m.hidden_at is not None,
+            }
+            for m in room_messages
+        ],
+        # One-to-one support, without the other person.
+        "pairings": sorted(
+            (
+                {
+                    "as": "participant" if p.participant_id == user.pk else "volunteer",
+                    "started_at": _iso(p.started_at),
+                    "ended_at": _iso(p.ended_at),
+                }
+                for p in pairings
+            ),
+            key=lambda row: row["started_at"] or "",
+        ),
         "audit_events": [
             {
                 "at": _iso(ev.at),

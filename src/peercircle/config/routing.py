@@ -1,5 +1,11 @@
-"""WebSocket routes. Live rooms add theirs here."""
+"""WebSocket routes. See docs/rooms.md for the live room protocol."""
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from peercircle.rooms.consumers import RoomConsumer
+
+websocket_urlpatterns = [
+    path("ws/rooms/<int:room_id>/", RoomConsumer.as_asgi()),
+]

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "peercircle.core",
     "peercircle.accounts",
     "peercircle.programmes",
+    "peercircle.rooms",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +244,18 @@ DEFAULT_ORGANISATION = env_str("DEFAULT_ORGANISATION")
 FINDER_PAGE_CACHE = env_bool("FINDER_PAGE_CACHE", True)
 ENROLMENT_OFFER_DAYS = env_int("ENROLMENT_OFFER_DAYS", 3, minimum=1)
 SESSION_HORIZON_WEEKS = env_int("SESSION_HORIZON_WEEKS", 12, minimum=1)
+
+# Live rooms (docs/rooms.md): message size, the per-person rate limit (counted
+# in the database, so it holds across server processes), the per-connection
+# frame budget, and the screening hook every message passes through.
+ROOMS_MAX_MESSAGE_CHARS = env_int("ROOMS_MAX_MESSAGE_CHARS", 2000, minimum=1)
+ROOMS_MAX_FRAME_BYTES = env_int("ROOMS_MAX_FRAME_BYTES", 16384, minimum=1024)
+ROOMS_RATE_MESSAGES = env_int("ROOMS_RATE_MESSAGES", 8, minimum=1)
+ROOMS_RATE_SECONDS = env_int("ROOMS_RATE_SECONDS", 10, minimum=1)
+ROOMS_FRAME_BURST = env_int("ROOMS_FRAME_BURST", 20, minimum=1)
+ROOMS_FRAMES_PER_SECOND = env_int("ROOMS_FRAMES_PER_SECOND", 5, minimum=1)
+ROOMS_FLOOD_CLOSE_AFTER = env_int("ROOMS_FLOOD_CLOSE_AFTER", 100, minimum=1)
+ROOMS_SCREENING_HOOK = env_str("ROOMS_SCREENING_HOOK", "peercircle.rooms.screening.pass_through")
 
 LOGGING = {
     "version": 1,

@@ -10,8 +10,10 @@ admin.site.site_header = "PeerCircle administration"
 urlpatterns = [
     path("", include("peercircle.programmes.urls_public")),
     path("account/", include("peercircle.accounts.urls")),
+    path("manage/rooms/", include("peercircle.rooms.urls_manage")),
     path("manage/", include("peercircle.programmes.urls_manage")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("rooms/", include("peercircle.rooms.urls")),
     path("", include("peercircle.core.urls")),
 ]

@@ -4,6 +4,9 @@ Used by ``peercircle demo`` and ``peercircle run --demo``. Everything a service
 exists for is made through that service (accounts.services, programmes.services),
 so the demo data obeys the same rules as real data. Organisations and crisis
 resources have no service yet; they are created here directly and audited.
+Live rooms (rooms.services) get a standing room for the online men's group, so
+that a demo login can always try a live room, a one-to-one pairing with a short
+conversation, and a message in the supporters' room.
 
 Idempotent: every step looks for what it would create (by sign-in name, by
 programme or group name) and leaves it alone when it is there, so running it
@@ -12,6 +15,7 @@ twice changes nothing. See docs/running.md.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import secrets
@@ -36,9 +40,21 @@ from peercircle.core.models import CrisisResource, Organisation
 from peercircle.core.roles import Role
 from peercircle.programmes.models import Enrolment, Group, Programme
 from peercircle.programmes.services import enrolment_join, group_create, programme_create
+from peercircle.rooms.access import room_seat
+from peercircle.rooms.models import Pairing, Room, RoomPolicy
+from peercircle.rooms.services import (
+    member_enter,
+    message_send,
+    pairing_create,
+    room_policy_update,
+    room_standing,
+    room_supporters,
+)
 
 ORGANISATION_SLUG = "riverside"
 ORGANISATION_NAME = "Riverside Peer Support"
+#: The online group whose room stays open between sessions, for trying a live room.
+ONLINE_MENS_GROUP = "Men's Online Check-in"
 #: The one password every demo login shares. Printed by ``peercircle run``.
 DEMO_PASSWORD = "peercircle-demo"  # noqa: S105 - a published demo password, never a real one
 #: One login per role; the sign-in name is the role's name.
@@ -420,6 +436,23 @@ def _groups(today: dt.date) -> tuple[dict[str, Any], ...]:
             "start_date": started(today, 5, 2),
         },
         {
+            "programme": "Men's Peer Support",
+            "facilitators": ["volunteer"],
+            "name": ONLINE_MENS_GROUP,
+            "description": (
+                "A short online check-in for men on Thursday evenings, with a group room "
+                "that stays open between sessions for a word of support any day."
+            ),
+            "delivery": "online",
+            "online_link": "https://meet.example.org/riverside-mens-check-in",
+            "area": "Online",
+            "capacity": 12,
+            "weekday": 3,
+            "start_time": dt.time(20, 0),
+            "duration_minutes": 60,
+            "start_date": started(today, 3, 3),
+        },
+        {
             "programme": "Carers' Peer Support",
             "facilitators": ["heron"],
             "name": "Carers' Circle Online",
@@ -459,6 +492,35 @@ ENROLMENTS: tuple[tuple[str, str], ...] = (
     ("paperboat", "Harrogate Peer Support Group"),
     ("paperboat", "York Saturday Morning Group"),
     ("northstar", "Carers' Circle Online"),
+    ("participant", ONLINE_MENS_GROUP),
+    ("kestrel", ONLINE_MENS_GROUP),
+    ("thistle", ONLINE_MENS_GROUP),
+)
+
+# Live rooms: what people have already said, by sign-in name. Friendly, ordinary,
+# and nothing that would set off risk screening.
+GROUP_ROOM_MESSAGES: tuple[tuple[str, str], ...] = (
+    ("volunteer", "Evening all. How has the week been treating everyone?"),
+    ("kestrel", "Up and down, but I went for a walk at lunch every day, which helped."),
+    ("thistle", "Good to hear. I finally rang my brother after months. Glad I did."),
+    ("volunteer", "That's two good things. See you both on Thursday; the kettle's on here."),
+)
+PAIRING_MESSAGES: tuple[tuple[str, str], ...] = (
+    ("volunteer", "Hi, I'm Quiet Oak. I'll be your peer supporter for the next few weeks."),
+    ("participant", "Hi. Thanks. Not really sure what to say yet, if I'm honest."),
+    (
+        "volunteer",
+        "That's fine, there's no rush. I remember feeling the same. Shall we start with "
+        "how your week has been?",
+    ),
+)
+SUPPORTERS_MESSAGES: tuple[tuple[str, str], ...] = (
+    (
+        "riverwalker",
+        "Reminder: group supervision is on Tuesday at 6. Bring anything that's been "
+        "weighing on you, big or small.",
+    ),
+    ("heron", "Thanks, I'll be there. Looking after ourselves too."),
 )
 
 
@@ -589,7 +651,59 @@ def demo_seed(*, today: dt.date | None = None) -> DemoResult:
                 continue
             enrolment_join(user=user, group=group)
             result.count("enrolments")
+
+        _rooms(organisation, people, groups, result)
     return result
+
+
+def _say(room: Room, user: User, body: str, client_id: str) -> None:
+    """Post as ``user``, as the room page would: take a seat, enter, send."""
+    seat = room_seat(user, room.pk)
+    member = member_enter(seat=seat, user=user)
+    seat = dataclasses.replace(seat, member_id=member.pk)
+    message_send(seat=seat, author=user, body=body, client_id=client_id)
+
+
+def _converse(
+    room: Room, people: dict[str, User], lines: tuple[tuple[str, str], ...], result: DemoResult
+) -> None:
+    if room.last_seq:
+        return  # already talked; never add to a conversation people may have continued
+    for number, (username, body) in enumerate(lines, start=1):
+        _say(room, people[username], body, client_id=f"demo-{number}")
+        result.count("room messages")
+
+
+def _rooms(
+    organisation: Organisation,
+    people: dict[str, User],
+    groups: dict[str, Group],
+    result: DemoResult,
+) -> None:
+    """Live rooms a demo login can try at any time: the online men's group's
+    room between sessions, a one-to-one conversation, the supporters' room."""
+    coordinator = people["coordinator"]
+    if not RoomPolicy.objects.filter(organisation=organisation).exists():
+        room_policy_update(actor=coordinator, organisation=organisation, standing_group_rooms=True)
+        result.count("room settings")
+    _converse(room_standing(group=groups[ONLINE_MENS_GROUP]), people, GROUP_ROOM_MESSAGES, result)
+
+    participant, volunteer = people["participant"], people["volunteer"]
+    pairing = Pairing.objects.filter(
+        organisation=organisation, participant=participant, volunteer=volunteer
+    ).first()
+    if pairing is None:
+        pairing = pairing_create(
+            actor=coordinator,
+            organisation=organisation,
+            participant_id=participant.pk,
+            volunteer_id=volunteer.pk,
+        )
+        result.count("pairings")
+    if pairing.is_active:
+        _converse(Room.objects.get(pairing=pairing), people, PAIRING_MESSAGES, result)
+
+    _converse(room_supporters(organisation=organisation), people, SUPPORTERS_MESSAGES, result)
 
 
 def demo_logins() -> list[tuple[str, str]]:

@@ -37,6 +37,7 @@ from peercircle.programmes.models import (
     Session,
     SessionStatus,
 )
+from peercircle.programmes.signals import enrolment_ended
 
 PROGRAMME_FIELDS = {
     "name",
@@ -629,6 +630,7 @@ def _end(
             _finder_changed()
             _release_place(enrolment.group_id)
             offers_make(group=enrolment.group)
+        enrolment_ended.send(sender=Enrolment, enrolment=enrolment)
     return enrolment
 
 
