@@ -238,6 +238,49 @@ def test_a_member_reports_a_message_with_an_inline_form_and_facilitators_are_tol
     assert message.reports.get().reason == "It is hurtful"
 
 
+def test_a_facilitator_whose_connection_was_down_hears_of_a_report_when_it_returns(
+    browser_thread, asgi_server, room, participant, second_member, volunteer, stored
+):
+    stored(room, second_member, "nobody here is worth talking to")
+    sam = session_cookie(participant, asgi_server.url)
+    alex = session_cookie(volunteer, asgi_server.url)
+    line = {"online": True, "open": []}
+
+    def route(socket):
+        if not line["online"]:
+            socket.close()
+            return
+        socket.connect_to_server()
+        line["open"].append(socket)
+
+    def scenario(browser):
+        from playwright.sync_api import expect
+
+        alex_page = open_room(browser, asgi_server, alex, room.pk, route=route)
+        sam_page = open_room(browser, asgi_server, sam, room.pk)
+        connected(alex_page)
+        connected(sam_page)
+        line["online"] = False
+        while line["open"]:
+            line["open"].pop().close()
+        expect(alex_page.locator("#room-status")).to_contain_text("Connection lost")
+        sam_page.get_by_role("button", name=re.compile("^Report the message from Kit")).click()
+        sam_page.get_by_label("What worries you about this message?").fill("It is unkind")
+        sam_page.get_by_role("button", name="Send report").click()
+        expect(sam_page.locator(".report-thanks")).to_contain_text("Thank you.")
+        line["online"] = True
+        alex_page.get_by_role("button", name="Try again now").click()
+        connected(alex_page)
+        notices = alex_page.locator("#room-reports li")
+        expect(notices).to_have_count(1)
+        expect(notices).to_contain_text("A message from Kit was reported")
+        expect(alex_page.locator("#room-reports-empty")).to_be_hidden()
+        for page in (sam_page, alex_page):
+            page.context.close()
+
+    browser_thread.run(scenario)
+
+
 def test_a_lost_connection_is_said_retried_and_loses_nothing_that_was_typed(
     browser_thread, asgi_server, room, participant, second_member
 ):

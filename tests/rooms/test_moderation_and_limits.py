@@ -164,6 +164,7 @@ async def test_a_report_reaches_the_moderators_and_is_recorded(
     assert "Thank you" in thanks["message"]
     seen, _ = await alex.receive_until("reported")
     assert seen["id"] == ack["id"]
+    assert seen["author"] == second_member.pseudonym
     report = await MessageReport.objects.aget(message_id=ack["id"])
     assert report.reason == "This worried me" and report.status == "open"
     # The report is not broadcast to other members.
@@ -175,6 +176,40 @@ async def test_a_report_reaches_the_moderators_and_is_recorded(
     await report.arefresh_from_db()
     assert report.status == "hidden"
     for client in (sam, kit, alex):
+        await client.close()
+
+
+async def test_a_facilitator_who_connects_after_a_report_hears_of_it_in_the_welcome(
+    ws, room, participant, second_member, volunteer
+):
+    # Reports are not in the message log, so a facilitator whose connection
+    # was down when one was made learns of it from the welcome instead.
+    kit, _ = await enter(ws, second_member, room.pk)
+    sam, _ = await enter(ws, participant, room.pk)
+    await kit.send(type="send", body="a worrying message", client_id="k1")
+    ack, _ = await kit.receive_until("ack")
+    await sam.send(type="report", id=ack["id"], reason="This worried me")
+    await sam.receive_until("reported")
+    report = await MessageReport.objects.aget(message_id=ack["id"])
+    alex, welcome = await enter(ws, volunteer, room.pk)
+    assert welcome["reports"] == [
+        {
+            "type": "reported",
+            "id": ack["id"],
+            "report": report.pk,
+            "author": second_member.pseudonym,
+        }
+    ]
+    # Members who do not moderate are not told of reports.
+    again, kit_welcome = await enter(ws, second_member, room.pk)
+    assert "reports" not in kit_welcome
+    # A dismissed report is no longer in the welcome.
+    await sync_to_async(services.report_dismiss)(
+        seat=await sync_to_async(seated)(volunteer, room.pk), actor=volunteer, report_id=report.pk
+    )
+    late, later_welcome = await enter(ws, volunteer, room.pk)
+    assert later_welcome["reports"] == []
+    for client in (sam, kit, alex, again, late):
         await client.close()
 
 

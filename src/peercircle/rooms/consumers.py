@@ -187,6 +187,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             "last_seq": self.last_seq,
             "resumed": resume_from is not None,
         }
+        if seat.moderator:
+            # Open reports travel with every welcome, so a facilitator whose
+            # connection dropped while one was made still hears of it.
+            welcome["reports"] = selectors.open_report_notices(room.pk)
         return welcome, backlog
 
     async def _refuse(self, code: str, message: str, close_code: int, **extra: Any) -> None:

@@ -78,6 +78,11 @@ def message_payload(
     return payload
 
 
+def report_notice(message_id: int, report_id: int, author: str | None) -> dict[str, Any]:
+    """The frame that tells a room's facilitators of an open report."""
+    return {"type": "reported", "id": message_id, "report": report_id, "author": author or ""}
+
+
 #: Where broadcasts go inside ``broadcasts_into``: a list of (group, event) for
 #: the caller to send from its own event loop.
 _pending: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar(

@@ -24,7 +24,7 @@ from peercircle.programmes.models import (
     SessionStatus,
 )
 from peercircle.rooms.access import MODERATING_ROLES
-from peercircle.rooms.events import message_payload
+from peercircle.rooms.events import message_payload, report_notice
 from peercircle.rooms.models import (
     PRESENCE_STALE_SECONDS,
     Message,
@@ -134,6 +134,17 @@ def open_reports(room_id: int) -> list[MessageReport]:
         .select_related("message", "message__author", "reporter")
         .order_by("created_at")
     )
+
+
+def open_report_notices(room_id: int) -> list[dict[str, Any]]:
+    """The open reports in a room, oldest first, as the frames that tell
+    facilitators of them (``type``, ``id`` of the message, ``report``, ``author``)."""
+    rows = (
+        MessageReport.objects.filter(message__room_id=room_id, status=ReportStatus.OPEN)
+        .order_by("created_at")
+        .values_list("pk", "message_id", "message__author__pseudonym")
+    )
+    return [report_notice(message, report, author) for report, message, author in rows]
 
 
 def members(room_id: int) -> list[RoomMember]:

@@ -28,6 +28,7 @@ from peercircle.rooms.events import (
     kick_on_commit,
     message_payload,
     moderators_group,
+    report_notice,
     room_group,
 )
 from peercircle.rooms.models import (
@@ -460,7 +461,9 @@ def message_report(*, seat: Seat, actor: Any, message_id: Any, reason: Any) -> M
             )
             broadcast_on_commit(
                 moderators_group(seat.room.pk),
-                {"type": "reported", "id": message.pk, "report": report.pk},
+                report_notice(
+                    message.pk, report.pk, message.author.pseudonym if message.author_id else None
+                ),
             )
     return report
 

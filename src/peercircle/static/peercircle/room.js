@@ -425,22 +425,31 @@
     input.focus();
   }
 
+  function noteReport(frame, quietly) {
+    // To facilitators: an open report in this room. The same report can come
+    // twice (in a welcome after a reconnect, and live); it is listed once.
+    if (!reportsList || reportsList.querySelector('[data-report="' + Number(frame.report) + '"]')) {
+      return;
+    }
+    var row = byId.get(Number(frame.id));
+    var who = frame.author || (row ? row.dataset.author : "") || "someone";
+    var item = el("li");
+    item.dataset.report = String(Number(frame.report));
+    item.appendChild(
+      el("p", null, "A message from " + who + " was reported. Reload the page to read the report and act on it.")
+    );
+    reportsList.appendChild(item);
+    if (reportsEmpty) {
+      reportsEmpty.hidden = true;
+    }
+    if (!quietly) {
+      announce("A message from " + who + " was reported.");
+    }
+  }
+
   function reported(frame) {
     if (frame.report !== undefined && frame.message === undefined) {
-      // To facilitators: someone reported a message in this room.
-      if (reportsList) {
-        var row = byId.get(Number(frame.id));
-        var who = row ? row.dataset.author : "someone";
-        var item = el("li");
-        item.appendChild(
-          el("p", null, "A message from " + who + " was reported. Reload the page to read the report and act on it.")
-        );
-        reportsList.appendChild(item);
-        if (reportsEmpty) {
-          reportsEmpty.hidden = true;
-        }
-        announce("A message from " + who + " was reported.");
-      }
+      noteReport(frame, false);
       return;
     }
     var target = byId.get(Number(frame.id));
@@ -891,6 +900,9 @@
         setStatus("Connected. New messages appear as they are sent.");
         retryButton.hidden = true;
         showPresent(frame.present || []);
+        (frame.reports || []).forEach(function (notice) {
+          noteReport(notice, true);
+        });
         setLocked(!!frame.room.locked);
         startTimers();
         flushOutbox();
