@@ -64,6 +64,8 @@ class World:
     supporters_room: object = None
     # An open report: the volunteer's message in the live room, reported by the participant.
     report: object = None
+    # A safeguarding alert about the participant (a concern the volunteer raised).
+    alert: object = None
 
 
 @pytest.fixture
@@ -130,7 +132,20 @@ def world(
     )
     live_room = room_for_session(session=live_session)
     report = _live_room_report(live_room, poster=volunteer, reporter=participant)
+    from peercircle.safety.services import concern_raise
+
+    alert = concern_raise(
+        actor=volunteer,
+        organisation_id=org.pk,
+        person=participant,
+        level="high",
+        categories=["self_harm"],
+        note="Said they hurt themselves again",
+        room=live_room,
+        message=report.message,
+    )
     return World(
+        alert=alert,
         report=report,
         online_group=online_group,
         live_session=live_session,
@@ -435,6 +450,134 @@ MATRIX = [
         "post",
         lambda w: f"/manage/rooms/reports/{w.report.pk}/dismiss/",
         expect(404, anonymous=SIGN_IN, coordinator=302, safeguarding_lead=302),
+    ),
+    # --- safeguarding ---
+    # Only safeguarding leads (and administrators) see alerts; coordinators get
+    # notices; volunteers, coordinators and leads may raise a concern about
+    # someone they support.
+    Visit(
+        "safety:index",
+        "get",
+        lambda w: "/safety/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=302),
+    ),
+    Visit(
+        "safety:queue",
+        "get",
+        lambda w: f"/safety/organisations/{w.org.pk}/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=200),
+    ),
+    Visit(
+        "safety:settings",
+        "get",
+        lambda w: f"/safety/organisations/{w.org.pk}/settings/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=200),
+    ),
+    Visit(
+        "safety:settings",
+        "post",
+        lambda w: f"/safety/organisations/{w.org.pk}/settings/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=302),
+        data=lambda w: {
+            "form": "policy",
+            "imminent_minutes": "5",
+            "high_minutes": "30",
+            "moderate_minutes": "1440",
+        },
+    ),
+    Visit(
+        "safety:false_alarms",
+        "get",
+        lambda w: f"/safety/organisations/{w.org.pk}/false-alarms/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=200),
+    ),
+    Visit(
+        "safety:alert",
+        "get",
+        lambda w: f"/safety/alerts/{w.alert.pk}/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=200),
+    ),
+    Visit(
+        "safety:acknowledge",
+        "post",
+        lambda w: f"/safety/alerts/{w.alert.pk}/acknowledge/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=302),
+    ),
+    Visit(
+        "safety:action",
+        "post",
+        lambda w: f"/safety/alerts/{w.alert.pk}/action/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=302),
+        data=lambda w: {"note": "Phoned them"},
+    ),
+    Visit(
+        "safety:note",
+        "post",
+        lambda w: f"/safety/alerts/{w.alert.pk}/note/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=302),
+        data=lambda w: {"note": "Left a message"},
+    ),
+    Visit(
+        "safety:close",
+        "post",
+        lambda w: f"/safety/alerts/{w.alert.pk}/close/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=302),
+        data=lambda w: {"outcome": "contacted", "note": "Safe"},
+    ),
+    Visit(
+        "safety:held",
+        "post",
+        lambda w: f"/safety/alerts/{w.alert.pk}/held/",
+        expect(404, anonymous=SIGN_IN, safeguarding_lead=302),
+        data=lambda w: {"decision": "show"},
+    ),
+    Visit(
+        "safety:concern_new",
+        "get",
+        lambda w: (
+            f"/safety/concerns/new/?organisation={w.org.pk}&person={w.people['participant'].pk}"
+        ),
+        expect(404, anonymous=SIGN_IN, volunteer=200, coordinator=200, safeguarding_lead=200),
+    ),
+    Visit(
+        "safety:concern_new",
+        "post",
+        lambda w: "/safety/concerns/new/",
+        expect(404, anonymous=SIGN_IN, volunteer=302, coordinator=302, safeguarding_lead=302),
+        data=lambda w: {
+            "organisation": w.org.pk,
+            "person": w.people["participant"].pk,
+            "level": "moderate",
+            "categories": ["suicide"],
+            "note": "Seemed very low tonight",
+        },
+    ),
+    Visit(
+        "safety:concern_sent",
+        "get",
+        lambda w: "/safety/concerns/sent/",
+        # The outsider coordinates elsewhere: the page holds nothing of this organisation.
+        expect(
+            404,
+            anonymous=SIGN_IN,
+            volunteer=200,
+            coordinator=200,
+            safeguarding_lead=200,
+            outsider=200,
+        ),
+    ),
+    Visit(
+        "safety:notices",
+        "get",
+        lambda w: "/safety/notices/",
+        # Each person's own notices: the outsider sees theirs (none from here).
+        expect(404, anonymous=SIGN_IN, coordinator=200, safeguarding_lead=200, outsider=200),
+    ),
+    Visit(
+        "safety:notices",
+        "post",
+        lambda w: "/safety/notices/",
+        expect(404, anonymous=SIGN_IN, coordinator=302, safeguarding_lead=302, outsider=302),
     ),
     # --- live rooms (pages) ---
     # Members and facilitators of the group are in its room; coordinators and

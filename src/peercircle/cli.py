@@ -33,6 +33,9 @@ DB_TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
 DAILY_AT = dt.time(3, 0)
 #: How often the live rooms' presence sweep is enqueued.
 ROOMS_SWEEP_MINUTES = 10
+#: How often overdue safeguarding alerts are looked for (the shortest time
+#: limit is minutes, so this is the escalation's resolution).
+ESCALATION_EVERY = dt.timedelta(minutes=1)
 WORKER_STOP_SECONDS = 15
 WORKER_RESTART_LIMIT = 5
 
@@ -342,8 +345,9 @@ def next_daily_run(now: dt.datetime, at: dt.time = DAILY_AT) -> dt.datetime:
 
 
 class Housekeeper(threading.Thread):
-    """Enqueues the daily programme task (at start, then daily) and the live
-    rooms' presence sweep (at start, then every ``ROOMS_SWEEP_MINUTES``), and
+    """Enqueues the daily programme task (at start, then daily), the live
+    rooms' presence sweep (at start, then every ``ROOMS_SWEEP_MINUTES``) and
+    the safeguarding escalation check (every ``ESCALATION_EVERY``), and
     keeps the task worker alive. Runs beside uvicorn in the ``run`` process."""
 
     def __init__(self, *, start_worker: bool) -> None:
@@ -362,6 +366,11 @@ class Housekeeper(threading.Thread):
         from peercircle.rooms.tasks import rooms_presence_sweep
 
         self._enqueue(rooms_presence_sweep, "the live rooms' presence sweep")
+
+    def enqueue_escalation(self) -> None:
+        from peercircle.safety.tasks import safety_escalate
+
+        self._enqueue(safety_escalate, "the safeguarding escalation check")
 
     def _enqueue(self, task: Any, what: str) -> None:
         from django.db import close_old_connections, connection
@@ -392,10 +401,15 @@ class Housekeeper(threading.Thread):
         sweep_every = dt.timedelta(minutes=ROOMS_SWEEP_MINUTES)
         self.enqueue_daily()
         self.enqueue_sweep()
+        self.enqueue_escalation()
         due = next_daily_run(timezone.localtime())
         sweep_due = timezone.now() + sweep_every
-        while not self.stopping.wait(30):
+        escalation_due = timezone.now() + ESCALATION_EVERY
+        while not self.stopping.wait(15):
             self.check_worker()
+            if timezone.now() >= escalation_due:
+                self.enqueue_escalation()
+                escalation_due = timezone.now() + ESCALATION_EVERY
             if timezone.localtime() >= due:
                 self.enqueue_daily()
                 due = next_daily_run(timezone.localtime())

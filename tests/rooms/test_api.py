@@ -291,7 +291,7 @@ def test_sending_stores_the_message_and_broadcasts_it_to_the_room(
     response, event = _heard(room_group(room.pk), send)
     assert response.status_code == 201
     message = Message.objects.get()
-    assert response.json() == {"id": message.pk, "seq": message.seq}
+    assert response.json() == {"id": message.pk, "seq": message.seq, "held": False, "support": None}
     assert (message.body, message.author, message.client_id) == ("Hi all", participant, "c-1")
     frame = json.loads(event["text"])
     assert (frame["type"], frame["id"], frame["author"], frame["body"]) == (

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "peercircle.accounts",
     "peercircle.programmes",
     "peercircle.rooms",
+    "peercircle.safety",
 ]
 
 MIDDLEWARE = [

@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("rooms/", include("peercircle.rooms.urls")),
+    path("safety/", include("peercircle.safety.urls")),
     path("", include("peercircle.core.urls")),
 ]

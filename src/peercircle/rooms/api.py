@@ -110,7 +110,11 @@ def room_messages(
     without it), oldest first; ``more`` says whether there is older history."""
     seat = _seat(request, room_id)
     messages, more = selectors.log_before(
-        seat.room.pk, page.before_seq, limit=page.limit, moderator=seat.moderator
+        seat.room.pk,
+        page.before_seq,
+        limit=page.limit,
+        moderator=seat.moderator,
+        member=seat.member_id,
     )
     return {"messages": messages, "more": more, "last_seq": seat.room.last_seq}
 
@@ -118,7 +122,7 @@ def room_messages(
 @router.post("/rooms/{room_id}/messages", response={201: PostedOut, 200: PostedOut, **SEND_ERRORS})
 def room_message_send(
     request: HttpRequest, room_id: int, payload: MessageIn
-) -> Status[dict[str, int]]:
+) -> Status[dict[str, Any]]:
     """Send a message: 201 with its ``id`` and ``seq``. Sending the same
     ``client_id`` again returns the stored message with 200 instead of storing
     it twice, so a client may safely retry."""
@@ -127,7 +131,15 @@ def room_message_send(
         seat=seat, author=request.user, body=payload.body, client_id=payload.client_id
     )
     status = 201 if posted.created else 200
-    return Status(status, {"id": posted.message.pk, "seq": posted.message.seq})
+    return Status(
+        status,
+        {
+            "id": posted.message.pk,
+            "seq": posted.message.seq,
+            "held": posted.message.held,
+            "support": posted.support,
+        },
+    )
 
 
 @router.post("/rooms/{room_id}/read", response={200: ReadOut, **ROOM_ERRORS})

@@ -162,10 +162,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         backlog: list[dict[str, Any]]
         resume_from = selectors.seq_of(seat.room.pk, last_id) if last_id else None
         if resume_from is not None:
-            backlog = selectors.log_after(seat.room.pk, resume_from, moderator=seat.moderator)
+            backlog = selectors.log_after(
+                seat.room.pk, resume_from, moderator=seat.moderator, member=member.pk
+            )
             self.last_seq = backlog[-1]["seq"] if backlog else resume_from
         else:
-            page, more = selectors.log_before(seat.room.pk, None, moderator=seat.moderator)
+            page, more = selectors.log_before(
+                seat.room.pk, None, moderator=seat.moderator, member=member.pk
+            )
             backlog = [{"type": "history", "messages": page, "more": more}]
             self.last_seq = page[-1]["seq"] if page else 0
         room = seat.room
@@ -292,14 +296,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
             "seq": posted.message.seq,
         }
         # The sender gets its own message at once, ahead of the broadcast (which
-        # its connection will then drop as already sent).
-        return [posted.payload, ack]
+        # its connection will then drop as already sent), and then, when
+        # screening found risk, the support prompt with where to get help.
+        replies = [posted.payload, ack]
+        if posted.support is not None:
+            replies.append(posted.support)
+        return replies
 
     def _resume(self, seat: Seat, frame: dict[str, Any]) -> list[dict[str, Any]]:
         after = selectors.seq_of(seat.room.pk, frame.get("last_id"))
         if after is None:
             raise RoomError("not_found", "There is no such message in this room.")
-        return selectors.log_after(seat.room.pk, after, moderator=seat.moderator)
+        return selectors.log_after(
+            seat.room.pk, after, moderator=seat.moderator, member=seat.member_id
+        )
 
     def _history(self, seat: Seat, frame: dict[str, Any]) -> list[dict[str, Any]]:
         before = frame.get("before_seq")
@@ -307,7 +317,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if (before is not None and not _whole(before)) or not _whole(limit):
             raise RoomError("bad_frame", "before_seq and limit must be whole numbers.")
         page, more = selectors.log_before(
-            seat.room.pk, before, limit=limit, moderator=seat.moderator
+            seat.room.pk, before, limit=limit, moderator=seat.moderator, member=seat.member_id
         )
         return [{"type": "history", "messages": page, "more": more}]
 
@@ -350,6 +360,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         member = services.member_readmit(seat=seat, actor=self.user, member_id=frame.get("member"))
         return [{"type": "done", "action": "readmit", "member": member.pk}]
 
+    def _release(self, seat: Seat, frame: dict[str, Any]) -> list[dict[str, Any]]:
+        services.message_release(seat=seat, actor=self.user, message_id=frame.get("id"))
+        return []
+
     def _lock(self, seat: Seat, frame: dict[str, Any]) -> list[dict[str, Any]]:
         services.room_lock(seat=seat, actor=self.user, locked=frame["type"] == "lock")
         return []
@@ -358,18 +372,25 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def room_frame(self, event: dict[str, Any]) -> None:
         seq = event.get("seq")
+        text = event["text"]
+        if "mods_text" in event and self.seat is not None:
+            # A held message: facilitators and its writer see it, others skip it.
+            if self.seat.moderator:
+                text = event["mods_text"]
+            elif event.get("member") is not None and event["member"] == self.member_id:
+                text = event["member_text"]
         if seq is None:
-            await self.send(text_data=event["text"])
+            await self.send(text_data=text)
             return
         async with self.delivering:
             if seq > self.last_seq + 1 and self.seat is not None:
                 # Ahead of a gap: the missing frames are most often a moment
                 # behind; hold this one before asking the database for them.
-                self.held.setdefault(seq, event["text"])
+                self.held.setdefault(seq, text)
                 if self.gap_filler is None:
                     self.gap_filler = asyncio.ensure_future(self._fill_gap_later())
             else:
-                await self._deliver(seq, event["text"])
+                await self._deliver(seq, text)
 
     async def room_kick(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
@@ -391,7 +412,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _fill(self, up_to_seq: int) -> None:
         assert self.seat is not None
         missing = await db(selectors.log_between)(
-            self.seat.room.pk, self.last_seq, up_to_seq, moderator=self.seat.moderator
+            self.seat.room.pk,
+            self.last_seq,
+            up_to_seq,
+            moderator=self.seat.moderator,
+            member=self.member_id,
         )
         for frame in missing:
             if frame["seq"] > self.last_seq:
@@ -458,6 +483,7 @@ ACTIONS: dict[str, Callable[[RoomConsumer, Seat, dict[str, Any]], list[dict[str,
     "read": RoomConsumer._read,
     "hide": RoomConsumer._hide,
     "report": RoomConsumer._report,
+    "release": RoomConsumer._release,
     "mute": RoomConsumer._mute,
     "unmute": RoomConsumer._unmute,
     "remove": RoomConsumer._remove,

@@ -26,7 +26,13 @@ NOTICE_TEXT = {
     MessageKind.HIDDEN: "A facilitator hid a message.",
     MessageKind.LOCKED: "A facilitator paused the conversation: only facilitators can write now.",
     MessageKind.UNLOCKED: "The conversation is open again.",
+    MessageKind.RELEASED: "A facilitator has shown a message that was waiting.",
 }
+HELD_REASON = (
+    "Your message is waiting for a facilitator before the room sees it, because it "
+    "sounds like you may be going through something very hard. It has not been "
+    "deleted, and someone trained will be in touch."
+)
 
 
 def room_group(room_id: int) -> str:
@@ -46,7 +52,11 @@ def encode(payload: dict[str, Any]) -> str:
 
 
 def message_payload(
-    message: Message, *, author_name: str, moderator_view: bool = False
+    message: Message,
+    *,
+    author_name: str,
+    moderator_view: bool = False,
+    viewer_member: int | None = None,
 ) -> dict[str, Any]:
     """The frame for one row of the room's log (a message or a notice)."""
     sent_at = message.sent_at.isoformat()
@@ -62,6 +72,10 @@ def message_payload(
         if message.target_id:
             payload["target"] = message.target_id
         return payload
+    if message.held and not moderator_view and viewer_member != message.member_id:
+        # Held for a facilitator: others only learn that this place in the log
+        # is taken, so that their connection does not wait for it.
+        return {"type": "skip", "id": message.pk, "seq": message.seq}
     hidden = message.hidden_at is not None
     payload = {
         "type": "message",
@@ -75,6 +89,10 @@ def message_payload(
     }
     if hidden and moderator_view:
         payload["original"] = message.body
+    if message.held:
+        payload["held"] = True
+        if not moderator_view:
+            payload["held_reason"] = HELD_REASON
     return payload
 
 
@@ -117,6 +135,23 @@ def broadcast_on_commit(group: str, payload: dict[str, Any], *, seq: int | None 
     """Send ``payload`` to everyone in ``group`` once the transaction commits."""
     event = {"type": "room.frame", "text": encode(payload), "seq": seq}
     transaction.on_commit(lambda: _send(group, event))
+
+
+def broadcast_held_on_commit(message: Message, *, author_name: str) -> None:
+    """Broadcast a held message: facilitators get it whole, its writer gets it
+    marked as held with why, everyone else a ``skip`` for its place in the log.
+    One event; each connection picks its own variant (consumers.RoomConsumer)."""
+    event = {
+        "type": "room.frame",
+        "text": encode(message_payload(message, author_name=author_name)),
+        "seq": message.seq,
+        "mods_text": encode(message_payload(message, author_name=author_name, moderator_view=True)),
+        "member": message.member_id,
+        "member_text": encode(
+            message_payload(message, author_name=author_name, viewer_member=message.member_id)
+        ),
+    }
+    transaction.on_commit(lambda: _send(room_group(message.room_id), event))
 
 
 def kick_on_commit(room_id: int, user_id: int, message: str) -> None:

@@ -158,6 +158,7 @@ class MessageKind(models.TextChoices):
     HIDDEN = "hidden", "Message hidden"
     LOCKED = "locked", "Room locked"
     UNLOCKED = "unlocked", "Room unlocked"
+    RELEASED = "released", "Held message shown"
 
 
 class Message(models.Model):
@@ -186,6 +187,10 @@ class Message(models.Model):
     screening_level = models.CharField(max_length=10, blank=True)
     screening_categories = models.JSONField(default=list, blank=True)
     screening_failed = models.BooleanField(default=False)
+    #: Held back from the room for a facilitator (the organisation's safety
+    #: policy for high-risk messages): its writer and facilitators see it,
+    #: everyone else sees nothing until a facilitator shows it.
+    held = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["room", "seq"]

@@ -6,7 +6,7 @@ The log entries are the same frames the WebSocket sends (``message`` and
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -70,6 +70,11 @@ class MessageIn(StrictIn):
 class PostedOut(Schema):
     id: int
     seq: int
+    #: True when the organisation's policy held it for a facilitator.
+    held: bool = False
+    #: Shown to the writer at once when screening found risk: a kind message
+    #: and the organisation's crisis resources (the ``support`` frame).
+    support: dict[str, Any] | None = None
 
 
 class ReadIn(StrictIn):

@@ -44,12 +44,13 @@ HISTORY_PAGE = 50
 REPLAY_LIMIT = 500
 
 
-def _payloads(rows: list[Message], *, moderator: bool) -> list[dict[str, Any]]:
+def _payloads(rows: list[Message], *, moderator: bool, member: int | None) -> list[dict[str, Any]]:
     return [
         message_payload(
             row,
             author_name=row.author.pseudonym if row.author else "",
             moderator_view=moderator,
+            viewer_member=member,
         )
         for row in rows
     ]
@@ -68,28 +69,41 @@ def _log(room_id: int) -> Any:
             "body",
             "sent_at",
             "hidden_at",
+            "held",
             "target_id",
             "author__pseudonym",
         )
     )
 
 
-def log_after(room_id: int, after_seq: int, *, moderator: bool = False) -> list[dict[str, Any]]:
+def log_after(
+    room_id: int, after_seq: int, *, moderator: bool = False, member: int | None = None
+) -> list[dict[str, Any]]:
     """Everything in the room after ``after_seq``, oldest first."""
     rows = list(_log(room_id).filter(seq__gt=after_seq).order_by("-seq")[:REPLAY_LIMIT])
     rows.reverse()
-    return _payloads(rows, moderator=moderator)
+    return _payloads(rows, moderator=moderator, member=member)
 
 
 def log_between(
-    room_id: int, after_seq: int, up_to_seq: int, *, moderator: bool = False
+    room_id: int,
+    after_seq: int,
+    up_to_seq: int,
+    *,
+    moderator: bool = False,
+    member: int | None = None,
 ) -> list[dict[str, Any]]:
     rows = list(_log(room_id).filter(seq__gt=after_seq, seq__lte=up_to_seq).order_by("seq"))
-    return _payloads(rows, moderator=moderator)
+    return _payloads(rows, moderator=moderator, member=member)
 
 
 def log_before(
-    room_id: int, before_seq: int | None, *, limit: int = HISTORY_PAGE, moderator: bool = False
+    room_id: int,
+    before_seq: int | None,
+    *,
+    limit: int = HISTORY_PAGE,
+    moderator: bool = False,
+    member: int | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """A page of history before ``before_seq`` (the newest page when None),
     oldest first, and whether there is more before it."""
@@ -101,7 +115,7 @@ def log_before(
     more = len(rows) > limit
     rows = rows[:limit]
     rows.reverse()
-    return _payloads(rows, moderator=moderator), more
+    return _payloads(rows, moderator=moderator, member=member), more
 
 
 def seq_of(room_id: int, message_id: Any) -> int | None:

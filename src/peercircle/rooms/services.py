@@ -24,6 +24,7 @@ from peercircle.core.roles import Role
 from peercircle.programmes.models import Delivery, Group, Session
 from peercircle.rooms.access import MODERATING_ROLES, Prepared, Seat
 from peercircle.rooms.events import (
+    broadcast_held_on_commit,
     broadcast_on_commit,
     kick_on_commit,
     message_payload,
@@ -263,6 +264,9 @@ class Posted:
     message: Message
     created: bool
     payload: dict[str, Any]
+    #: What the writer is shown at once when screening found risk (a
+    #: ``support`` frame with the organisation's crisis resources), else None.
+    support: dict[str, Any] | None = None
 
 
 def _next_seq(room_id: int) -> int:
@@ -343,11 +347,15 @@ def message_send(*, seat: Seat, author: Any, body: Any, client_id: Any = "") -> 
             retry_after=retry,
         )
 
-    outcome = screen_message(text, language=seat.room.organisation.default_language)
+    from peercircle.safety.services import room_message_screened, should_hold
+
+    room = seat.room
+    outcome = screen_message(text, language=room.organisation.default_language)
+    hold = not outcome.failed and should_hold(room.organisation_id, outcome.result)
     try:
         with transaction.atomic():
             message = _append(
-                seat.room.pk,
+                room.pk,
                 kind=MessageKind.TEXT,
                 member_id=seat.member_id,
                 author_id=seat.user_id,
@@ -356,16 +364,29 @@ def message_send(*, seat: Seat, author: Any, body: Any, client_id: Any = "") -> 
                 screening_level=outcome.level,
                 screening_categories=outcome.categories,
                 screening_failed=outcome.failed,
+                held=hold,
             )
-            payload = message_payload(message, author_name=author.pseudonym)
-            broadcast_on_commit(room_group(seat.room.pk), payload, seq=message.seq)
+            message.author = author
+            if hold:
+                broadcast_held_on_commit(message, author_name=author.pseudonym)
+            else:
+                broadcast_on_commit(
+                    room_group(room.pk),
+                    message_payload(message, author_name=author.pseudonym),
+                    seq=message.seq,
+                )
+            payload = message_payload(
+                message, author_name=author.pseudonym, viewer_member=seat.member_id
+            )
+            support = room_message_screened(message=message, room=room, outcome=outcome)
     except IntegrityError:
         # The same client_id raced in on another connection: that one was stored.
         existing = Message.objects.get(
             room_id=seat.room.pk, author_id=seat.user_id, client_id=client_id
         )
         return Posted(existing, False, message_payload(existing, author_name=author.pseudonym))
-    return Posted(message, True, payload)
+    frame = support.frame(room.organisation_id, message.pk) if support else None
+    return Posted(message, True, payload, frame)
 
 
 # --- moderation ---------------------------------------------------------------
@@ -440,6 +461,38 @@ def message_hide(*, seat: Seat, actor: Any, message_id: Any, reason: str = "") -
         broadcast_on_commit(
             room_group(seat.room.pk), message_payload(event, author_name=""), seq=event.seq
         )
+    return message
+
+
+def message_release(*, seat: Seat, actor: Any, message_id: Any) -> Message:
+    """Show a held message to the room: it keeps its place in the log, and a
+    notice tells everyone's page to put it there."""
+    _require_moderator(seat)
+    with transaction.atomic():
+        message = _message_in_room(seat, message_id)
+        message = Message.objects.select_for_update().select_related("author").get(pk=message.pk)
+        if not message.held:
+            return message
+        message.held = False
+        message.save(update_fields=["held"])
+        event = _append(
+            seat.room.pk, kind=MessageKind.RELEASED, author_id=seat.user_id, target=message
+        )
+        audit_record(
+            actor=actor,
+            action="room.message_release",
+            obj=message,
+            organisation=seat.room.organisation_id,
+            detail={"room": seat.room.pk},
+        )
+        notice = message_payload(event, author_name="")
+        notice["message"] = message_payload(
+            message, author_name=message.author.pseudonym if message.author else ""
+        )
+        broadcast_on_commit(room_group(seat.room.pk), notice, seq=event.seq)
+        from peercircle.safety.services import on_message_released
+
+        on_message_released(message=message, actor=actor)
     return message
 
 

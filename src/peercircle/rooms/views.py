@@ -112,7 +112,9 @@ def _room_page(
     room = seat.room
     member = services.member_enter(seat=seat, user=request.user)
     before = _int_or_none(request.GET.get("before"))
-    history, more = selectors.log_before(room.pk, before, moderator=seat.moderator)
+    history, more = selectors.log_before(
+        room.pk, before, moderator=seat.moderator, member=seat.member_id
+    )
     for row in history:
         row["at"] = datetime.fromisoformat(row["sent_at"])
     context: dict[str, Any] = {

@@ -241,7 +241,100 @@
         row.appendChild(originalDetails(frame.original));
       }
     }
+    if (frame.held) {
+      row.classList.add("msg-held");
+      var note = el(
+        "p",
+        "msg-held-note",
+        frame.held_reason
+          ? "Held for a facilitator: " + frame.held_reason
+          : "Held back from the room: only facilitators and the writer can see it."
+      );
+      row.appendChild(note);
+      if (me.moderator) {
+        var release = button("Show to the room", null, " the message from " + (frame.author || "someone"));
+        release.classList.add("msg-release");
+        release.addEventListener("click", function () {
+          if (send({ type: "release", id: frame.id })) {
+            release.disabled = true;
+          }
+        });
+        note.appendChild(document.createTextNode(" "));
+        note.appendChild(release);
+      }
+    }
     return row;
+  }
+
+  function unmarkHeld(row) {
+    row.classList.remove("msg-held");
+    var note = row.querySelector(".msg-held-note");
+    if (note) {
+      note.remove();
+    }
+  }
+
+  // --- safeguarding: the writer's support prompt, facilitators' alerts ----------
+
+  function supportPrompt(frame) {
+    var old = document.getElementById("room-support");
+    if (old) {
+      old.remove();
+    }
+    var panel = el("section", "room-support");
+    panel.id = "room-support";
+    panel.setAttribute("aria-labelledby", "room-support-title");
+    panel.setAttribute("tabindex", "-1");
+    var title = el("h2", null, "You're not alone");
+    title.id = "room-support-title";
+    panel.appendChild(title);
+    panel.appendChild(el("p", null, frame.message));
+    var list = el("ul", "room-support-list");
+    (frame.resources || []).forEach(function (item) {
+      var li = el("li");
+      li.appendChild(el("strong", null, item.name));
+      if (item.phone) {
+        li.appendChild(document.createTextNode(" "));
+        var call = el("a", null, "Call " + item.phone);
+        call.href = item.tel;
+        li.appendChild(call);
+      }
+      if (item.text_number) {
+        li.appendChild(document.createTextNode(" · Text " + item.text_number));
+      }
+      if (item.url) {
+        li.appendChild(document.createTextNode(" · "));
+        var link = el("a", null, "Website");
+        link.href = item.url;
+        link.rel = "noopener";
+        li.appendChild(link);
+      }
+      if (item.hours) {
+        li.appendChild(document.createTextNode(" (" + item.hours + ")"));
+      }
+      list.appendChild(li);
+    });
+    panel.appendChild(list);
+    var close = button("Close this message");
+    close.addEventListener("click", function () {
+      panel.remove();
+      box.focus();
+    });
+    panel.appendChild(close);
+    composer.parentNode.insertBefore(panel, composer);
+    announce(frame.message);
+  }
+
+  function facilitatorAlert(frame) {
+    var list = document.getElementById("room-alerts");
+    if (!list) {
+      return;
+    }
+    var item = el("li", "room-alert room-alert-" + frame.level);
+    item.appendChild(el("p", null, frame.message));
+    list.appendChild(item);
+    list.hidden = false;
+    announce(frame.message);
   }
 
   function noticeRow(frame) {
@@ -289,6 +382,24 @@
 
   /** Add one row of the room's log. ``live``: it arrived now, not from history. */
   function addRow(frame, live) {
+    if (frame.type === "skip") {
+      // A message held for a facilitator: its place in the log, nothing to show.
+      if (frame.seq > highest.seq) {
+        highest = { seq: frame.seq, id: Number(frame.id) };
+      }
+      if (lowestSeq === null || frame.seq < lowestSeq) {
+        lowestSeq = frame.seq;
+      }
+      return false;
+    }
+    if (frame.type === "notice" && frame.kind === "released" && frame.message) {
+      var shown = byId.get(Number(frame.message.id));
+      if (shown) {
+        unmarkHeld(shown);
+      } else {
+        addRow(frame.message, live);
+      }
+    }
     var existing = bySeq.get(frame.seq);
     if (existing) {
       if (frame.type === "message" && frame.hidden) {
@@ -934,6 +1045,15 @@
         break;
       case "reported":
         reported(frame);
+        break;
+      case "skip":
+        addRow(frame, true);
+        break;
+      case "support":
+        supportPrompt(frame);
+        break;
+      case "alert":
+        facilitatorAlert(frame);
         break;
       case "done":
         done(frame);
