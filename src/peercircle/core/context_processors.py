@@ -76,4 +76,18 @@ def navigation(request):
 
         return Facilitation.objects.filter(user=user).exists()
 
-    return {"show_manage_link": SimpleLazyObject(compute)}
+    def safety() -> dict:
+        from peercircle.core.access import organisations_where
+        from peercircle.safety.selectors import unread_notice_count
+        from peercircle.safety.services import ALERT_ROLES
+
+        sees_alerts = bool(organisations_where(user, ALERT_ROLES))
+        unread = unread_notice_count(user) if sees_alerts or compute() else 0
+        return {"alerts": sees_alerts, "unread": unread}
+
+    return {
+        "show_manage_link": SimpleLazyObject(compute),
+        # Safeguarding leads: a link to the queue; anyone with unread
+        # safeguarding notices (coordinators when an alert escalates): a count.
+        "safety_nav": SimpleLazyObject(safety),
+    }

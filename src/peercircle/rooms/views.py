@@ -135,6 +135,14 @@ def _room_page(
         # reload of the POST) is stored once.
         "client_id": client_id or uuid.uuid4().hex,
         "is_pairing": room.kind == RoomKind.PAIRING,
+        # The volunteer in a one-to-one may raise a concern about the participant.
+        "supported": (
+            room.pairing.participant
+            if room.kind == RoomKind.PAIRING
+            and room.pairing is not None
+            and room.pairing.volunteer_id == request.user.pk
+            else None
+        ),
         "overseer": seat.overseer,
         "can_write": seat.moderator or not room.locked,
     }

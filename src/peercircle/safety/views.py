@@ -383,8 +383,8 @@ def _concern_target(request: HttpRequest, data: Any) -> dict[str, Any]:
     """The organisation, person and where it came from (room, message, session),
     checked: the person raising it must support the person it is about."""
     from peercircle.programmes.models import Session
-    from peercircle.rooms.access import room_seat
-    from peercircle.rooms.models import Message
+    from peercircle.rooms.access import RoomClosed, room_seat
+    from peercircle.rooms.models import Message, RoomMember
 
     def number(name: str) -> int | None:
         try:
@@ -393,26 +393,34 @@ def _concern_target(request: HttpRequest, data: Any) -> dict[str, Any]:
             raise NotFound() from None
 
     organisation_id, person_id = number("organisation"), number("person")
-    if organisation_id is None or person_id is None:
-        raise NotFound()
-    person = get_user_model().objects.filter(pk=person_id).first()
-    if not selectors.may_raise_concern(request.user, organisation_id, person):
-        raise NotFound()
-    target: dict[str, Any] = {"organisation_id": organisation_id, "person": person}
     room_id, message_id, session_id = number("room"), number("message"), number("session")
+    member_id = number("member")
+    if organisation_id is None or (person_id is None and member_id is None):
+        raise NotFound()
+    target: dict[str, Any] = {"organisation_id": organisation_id}
     if room_id is not None:
         try:
             seat = room_seat(request.user, room_id)
-        except Exception:  # noqa: BLE001 - not their room: treat as not there
+        except RoomClosed:
             raise NotFound() from None
         if seat.room.organisation_id != organisation_id:
             raise NotFound()
         target["room"] = seat.room
-        if message_id is not None:
-            message = Message.objects.filter(pk=message_id, room_id=room_id).first()
-            if message is None:
-                raise NotFound()
-            target["message"] = message
+        if member_id is not None:
+            # From a message in the room: the writer, by their place in the room.
+            row = RoomMember.objects.filter(pk=member_id, room_id=room_id).first()
+            person_id = row.user_id if row else None
+    elif member_id is not None:
+        raise NotFound()
+    person = get_user_model().objects.filter(pk=person_id).first() if person_id else None
+    if not selectors.may_raise_concern(request.user, organisation_id, person):
+        raise NotFound()
+    target["person"] = person
+    if room_id is not None and message_id is not None:
+        message = Message.objects.filter(pk=message_id, room_id=room_id).first()
+        if message is None:
+            raise NotFound()
+        target["message"] = message
     if session_id is not None:
         session = Session.objects.filter(
             pk=session_id, group__organisation_id=organisation_id
@@ -449,7 +457,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
             return redirect(_back(data) or reverse("safety:concern_sent"))
     hidden = {
         key: data.get(key)
-        for key in ("organisation", "person", "room", "message", "session", "next")
+        for key in ("organisation", "person", "member", "room", "message", "session", "next")
         if data.get(key)
     }
     status = 400 if request.method == "POST" else 200

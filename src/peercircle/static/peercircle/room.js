@@ -448,6 +448,12 @@
     var when = (row.querySelector("time") || {}).textContent || "";
     var about = " the message from " + author + (when ? " at " + when : "");
     var actions = el("div", "msg-actions");
+    if (me.moderator && root.dataset.concernUrl && row.dataset.member && Number(row.dataset.member) !== me.member) {
+      var concern = el("a", "button-small button-secondary concern-link", "Raise a concern");
+      concern.href = root.dataset.concernUrl + "&member=" + Number(row.dataset.member) + "&message=" + id;
+      concern.appendChild(el("span", "visually-hidden", about));
+      actions.appendChild(concern);
+    }
     if (me.moderator) {
       var hide = button("Hide", null, about);
       hide.addEventListener("click", function () {
