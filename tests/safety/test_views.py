@@ -12,7 +12,7 @@ from peercircle.rooms import services as room_services
 from peercircle.rooms.access import room_seat
 from peercircle.rooms.models import Message
 from peercircle.safety import services
-from peercircle.safety.models import Alert, State, SafetyPolicy, Source
+from peercircle.safety.models import Alert, SafetyPolicy, Source, State
 from tests.conftest import member_with_consent
 
 pytestmark = pytest.mark.django_db
