@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import _persona
 from tests.rooms.conftest import live_session, online_group, room, second_member, ws  # noqa: F401
+from tests.rooms.test_browser import asgi_server, browser_thread  # noqa: F401
 
 
 @pytest.fixture

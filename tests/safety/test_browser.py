@@ -14,15 +14,7 @@ import pytest
 from peercircle.core.models import CrisisResource
 from peercircle.safety.models import Alert, SafetyPolicy
 from tests.rooms.browser_fixtures import session_cookie
-from tests.rooms.test_browser import (  # noqa: F401 - fixtures
-    asgi_server,
-    axe_violations,
-    browser_thread,
-    connected,
-    open_room,
-    send,
-    too_wide,
-)
+from tests.rooms.test_browser import axe_violations, connected, open_room, send, too_wide
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
