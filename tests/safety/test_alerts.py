@@ -124,6 +124,42 @@ def test_a_limit_that_passes_escalates_to_the_next_lead_and_the_coordinators(
     assert alert.assigned_to == safeguarding_lead and alert.escalations == 2
 
 
+def test_raised_and_escalated_alerts_are_emailed_without_saying_what_they_are_about(
+    org,
+    participant,
+    safeguarding_lead,
+    second_lead,
+    coordinator,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = raise_imminent(org, participant)
+        services.escalate_due(T0 + dt.timedelta(minutes=5))
+    queued = DBTaskResult.objects.filter(task_path="peercircle.safety.tasks.safety_notify")
+    assert queued.count() == 2
+    ids = [i for row in queued for i in row.args_kwargs["kwargs"]["notice_ids"]]
+    assert services.notices_email(ids) == 3
+    by_address = {mail.to[0]: mail for mail in mailoutbox}
+    assert set(by_address) == {
+        safeguarding_lead.email,
+        second_lead.email,
+        coordinator.email,
+    }
+    lead_mail = by_address[second_lead.email]
+    assert f"/safety/alerts/{alert.pk}/" in lead_mail.body and "needs you" in lead_mail.subject
+    coordinator_mail = by_address[coordinator.email]
+    assert "/safety/notices/" in coordinator_mail.body
+    assert f"/safety/alerts/{alert.pk}/" not in coordinator_mail.body
+    for mail in mailoutbox:
+        assert "Sam" not in mail.body and "pills" not in mail.body
+    # A notice already read is not sent again.
+    Notice.objects.update(read_at=T0)
+    assert services.notices_email(ids) == 0
+
+
 def test_an_acknowledged_alert_no_longer_escalates_and_closes_with_an_outcome(
     org, participant, safeguarding_lead, second_lead
 ):

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from peercircle.core.access import has_role
 from peercircle.core.audit import audit_record
 from peercircle.core.context_processors import crisis_resources_for
 from peercircle.core.models import Membership
@@ -248,7 +249,7 @@ def raise_alert(
             alert=alert, kind=EventKind.RAISED, at=now, actor=raised_by, notified=rota[:1]
         )
         if rota:
-            Notice.objects.create(
+            notice = Notice.objects.create(
                 organisation_id=organisation_id,
                 person_id=rota[0],
                 alert=alert,
@@ -256,6 +257,7 @@ def raise_alert(
                 f"acknowledge it within {policy_for(organisation_id).minutes_for(level)} minutes.",
                 created_at=now,
             )
+            _email_on_commit([notice])
         audit_record(
             actor=raised_by,
             action="safety.alert_raise",
@@ -657,6 +659,7 @@ def _escalate(alert: Alert, now: datetime) -> None:
             )
         )
     Notice.objects.bulk_create(notices)
+    _email_on_commit(notices)
     AlertEvent.objects.create(alert=alert, kind=EventKind.ESCALATED, at=now, notified=told)
     audit_record(
         actor=None,
@@ -666,6 +669,54 @@ def _escalate(alert: Alert, now: datetime) -> None:
         detail={"escalations": alert.escalations, "notified": told},
     )
     notify_on_commit(alert)
+
+
+def _email_on_commit(notices: Sequence[Notice]) -> None:
+    """Email these notices once the transaction commits (a background task): a
+    lead away from the queue page still hears at once. The email carries the
+    notice's words and a link, never what the alert is about."""
+    ids = [notice.pk for notice in notices if notice.pk is not None]
+    if not ids:
+        return
+    from peercircle.safety.tasks import safety_notify
+
+    transaction.on_commit(lambda: safety_notify.enqueue(notice_ids=ids))
+
+
+def notices_email(notice_ids: Iterable[int]) -> int:
+    """Send each unread notice to its person's email address; the number sent."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    sent = 0
+    for notice in Notice.objects.filter(
+        pk__in=list(notice_ids), read_at__isnull=True
+    ).select_related("person", "alert"):
+        address = notice.person.email
+        if not address:
+            continue
+        sees_alert = has_role(notice.person, notice.organisation_id, ALERT_ROLES)
+        path = (
+            reverse("safety:alert", args=[notice.alert_id])
+            if sees_alert
+            else reverse("safety:notices")
+        )
+        send_mail(
+            subject=(
+                f"Safeguarding: {notice.alert.get_level_display().lower()} alert "
+                + ("needs you" if sees_alert else "waiting")
+            ),
+            message=(
+                f"Hello {notice.person.pseudonym},\n\n{notice.text}\n\n"
+                f"Sign in to PeerCircle to see it: {settings.SITE_URL.rstrip('/')}{path}\n\n"
+                "For privacy this email says nothing about who or what the alert is about.\n"
+            ),
+            from_email=None,
+            recipient_list=[address],
+        )
+        sent += 1
+    return sent
 
 
 def notices_read(*, person: Any, ids: Iterable[int] | None = None) -> int:

@@ -16,3 +16,11 @@ def safety_escalate() -> dict[str, int]:
     from peercircle.safety.services import escalate_due
 
     return {"escalated": escalate_due()}
+
+
+@task()
+def safety_notify(*, notice_ids: list[int]) -> int:
+    """Email safeguarding notices (an alert raised or escalated) to their people."""
+    from peercircle.safety.services import notices_email
+
+    return notices_email(notice_ids)
