@@ -179,3 +179,18 @@ def test_volunteers_find_a_message_in_the_supporters_room(seeded):
     assert page and all(m["type"] == "message" for m in page)
     with pytest.raises(NotFound):
         room_seat(User.objects.get(username="participant"), room.pk)
+
+
+def test_the_safeguarding_lead_is_on_duty_and_has_a_concern_to_pick_up(seeded):
+    from django.utils import timezone
+
+    from peercircle.safety.models import Alert
+    from peercircle.safety.services import rota_at
+
+    lead = User.objects.get(username="safeguarding_lead")
+    admin = User.objects.get(username="admin")
+    assert rota_at(seeded.organisation.pk, timezone.now())[:2] == [lead.pk, admin.pk]
+    alert = Alert.objects.get(organisation=seeded.organisation)
+    assert alert.source == "concern" and alert.state == "open"
+    assert alert.assigned_to == lead and alert.raised_by.username == "volunteer"
+    assert alert.person.pseudonym == "Thistle"

@@ -6,7 +6,8 @@ so the demo data obeys the same rules as real data. Organisations and crisis
 resources have no service yet; they are created here directly and audited.
 Live rooms (rooms.services) get a standing room for the online men's group, so
 that a demo login can always try a live room, a one-to-one pairing with a short
-conversation, and a message in the supporters' room.
+conversation, and a message in the supporters' room. Safeguarding
+(safety.services) gets a duty rota and one open concern for the lead to try.
 
 Idempotent: every step looks for what it would create (by sign-in name, by
 programme or group name) and leaves it alone when it is there, so running it
@@ -21,6 +22,7 @@ import functools
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -653,7 +655,52 @@ def demo_seed(*, today: dt.date | None = None) -> DemoResult:
             result.count("enrolments")
 
         _rooms(organisation, people, groups, result)
+        _safety(organisation, people, today, result)
     return result
+
+
+#: A concern the demo volunteer has raised, so the safeguarding lead's queue has
+#: something to acknowledge and close.
+DEMO_CONCERN = (
+    "In tonight's check-in Thistle said he has not been sleeping and has gone back "
+    "to 'old habits'. He said he was fine, but he went quiet after that. Could "
+    "someone check in with him this week?"
+)
+
+
+def _safety(
+    organisation: Organisation, people: dict[str, User], today: dt.date, result: DemoResult
+) -> None:
+    """A duty rota (the safeguarding lead first, the administrator as backup) for
+    a year from yesterday, and one open concern."""
+    from peercircle.safety.models import Alert, DutyShift
+    from peercircle.safety.services import concern_raise, shift_add
+
+    admin = people["admin"]
+    if not DutyShift.objects.filter(organisation=organisation).exists():
+        zone = ZoneInfo(organisation.timezone)
+        starts = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+        ends = starts + dt.timedelta(days=366)
+        for position, username in enumerate(("safeguarding_lead", "admin")):
+            shift_add(
+                actor=admin,
+                organisation_id=organisation.pk,
+                person=people[username],
+                starts_at=starts,
+                ends_at=ends,
+                position=position,
+            )
+            result.count("duty shifts")
+    if not Alert.objects.filter(organisation=organisation).exists():
+        concern_raise(
+            actor=people["volunteer"],
+            organisation_id=organisation.pk,
+            person=people["thistle"],
+            level="moderate",
+            categories=["self_harm"],
+            note=DEMO_CONCERN,
+        )
+        result.count("safeguarding alerts")
 
 
 def _say(room: Room, user: User, body: str, client_id: str) -> None:
