@@ -36,6 +36,8 @@ ROOMS_SWEEP_MINUTES = 10
 #: How often overdue safeguarding alerts are looked for (the shortest time
 #: limit is minutes, so this is the escalation's resolution).
 ESCALATION_EVERY = dt.timedelta(minutes=1)
+#: How often questionnaires due are made, missed ones marked and reminders sent.
+QUESTIONNAIRES_EVERY = dt.timedelta(hours=1)
 WORKER_STOP_SECONDS = 15
 WORKER_RESTART_LIMIT = 5
 
@@ -346,8 +348,9 @@ def next_daily_run(now: dt.datetime, at: dt.time = DAILY_AT) -> dt.datetime:
 
 class Housekeeper(threading.Thread):
     """Enqueues the daily programme task (at start, then daily), the live
-    rooms' presence sweep (at start, then every ``ROOMS_SWEEP_MINUTES``) and
-    the safeguarding escalation check (every ``ESCALATION_EVERY``), and
+    rooms' presence sweep (at start, then every ``ROOMS_SWEEP_MINUTES``), the
+    safeguarding escalation check (every ``ESCALATION_EVERY``) and the
+    questionnaires' task (every ``QUESTIONNAIRES_EVERY``), and
     keeps the task worker alive. Runs beside uvicorn in the ``run`` process."""
 
     def __init__(self, *, start_worker: bool) -> None:
@@ -371,6 +374,11 @@ class Housekeeper(threading.Thread):
         from peercircle.safety.tasks import safety_escalate
 
         self._enqueue(safety_escalate, "the safeguarding escalation check")
+
+    def enqueue_questionnaires(self) -> None:
+        from peercircle.questionnaires.tasks import questionnaires_hourly
+
+        self._enqueue(questionnaires_hourly, "the questionnaires' hourly task")
 
     def _enqueue(self, task: Any, what: str) -> None:
         from django.db import close_old_connections, connection
@@ -402,11 +410,16 @@ class Housekeeper(threading.Thread):
         self.enqueue_daily()
         self.enqueue_sweep()
         self.enqueue_escalation()
+        self.enqueue_questionnaires()
         due = next_daily_run(timezone.localtime())
         sweep_due = timezone.now() + sweep_every
         escalation_due = timezone.now() + ESCALATION_EVERY
+        questionnaires_due = timezone.now() + QUESTIONNAIRES_EVERY
         while not self.stopping.wait(15):
             self.check_worker()
+            if timezone.now() >= questionnaires_due:
+                self.enqueue_questionnaires()
+                questionnaires_due = timezone.now() + QUESTIONNAIRES_EVERY
             if timezone.now() >= escalation_due:
                 self.enqueue_escalation()
                 escalation_due = timezone.now() + ESCALATION_EVERY

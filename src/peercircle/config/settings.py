@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "peercircle.programmes",
     "peercircle.rooms",
     "peercircle.safety",
+    "peercircle.questionnaires",
 ]
 
 MIDDLEWARE = [
