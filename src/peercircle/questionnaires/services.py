@@ -439,10 +439,12 @@ def _facilitators(group_id: int | None) -> list[int]:
     return sorted(Facilitation.objects.filter(group_id=group_id).values_list("user_id", flat=True))
 
 
-def _require_open(assignment: Assignment) -> None:
+def _require_open(assignment: Assignment, now: datetime | None = None) -> None:
     if assignment.state == AssignmentState.COMPLETED:
         raise QuestionnaireError("You have sent this questionnaire already. Thank you.", "done")
-    if assignment.state == AssignmentState.MISSED or assignment.closes_at <= timezone.now():
+    if assignment.state == AssignmentState.MISSED or assignment.closes_at <= (
+        now or timezone.now()
+    ):
         raise QuestionnaireError(
             "This questionnaire has closed, so it can no longer be answered. What you saved "
             "is kept.",
@@ -613,6 +615,7 @@ def response_submit(
     assignment: Assignment,
     answers: Sequence[Any] | None = None,
     declined: Iterable[Any] | None = None,
+    now: datetime | None = None,
 ) -> Submitted:
     """Score and keep the answers (``answers`` given, or those saved as they
     went). Nothing is stored when any answer is refused."""
@@ -623,7 +626,8 @@ def response_submit(
         from peercircle.core.access import NotFound
 
         raise NotFound()
-    _require_open(assignment)
+    now = now or timezone.now()
+    _require_open(assignment, now)
     _texts_or_refuse(assignment)
     code = assignment.instrument
     if answers is not None:
@@ -638,7 +642,6 @@ def response_submit(
             result = score(code, checked)
         except ValueError as error:
             raise QuestionnaireError(str(error)) from None
-        now = timezone.now()
         response.answers, response.declined = checked, declined_items
         response.submitted_at = now
         response.total = None if result.total is None else float(result.total)
@@ -666,6 +669,7 @@ def response_submit(
                 instrument=code,
                 answers=checked,
                 detail={"time_point": assignment.label, "response": response.pk},
+                now=now,
             )
     resources = crisis_resources_for(assignment.organisation_id) if response.risk else []
     return Submitted(response=response, alert=alert, crisis_resources=resources)
