@@ -194,3 +194,15 @@ def test_the_safeguarding_lead_is_on_duty_and_has_a_concern_to_pick_up(seeded):
     assert alert.source == "concern" and alert.state == "open"
     assert alert.assigned_to == lead and alert.raised_by.username == "volunteer"
     assert alert.person.pseudonym == "Thistle"
+
+
+def test_the_demo_participant_has_progress_to_see_and_questionnaires_to_try(seeded):
+    from peercircle.questionnaires.selectors import due_for, progress
+
+    participant = User.objects.get(username="participant")
+    series = {s.instrument: s for s in progress(participant)}
+    assert [p.value for p in series["phq9"].points] == [17, 11]
+    assert series["phq9"].change == "improved"
+    assert [p.value for p in series["gad7"].points] == [13, 7]
+    due = {(a.instrument, a.label) for a in due_for(participant)}
+    assert ("phq9", "Baseline") in due and ("ons4", "Week 12") in due

@@ -532,8 +532,9 @@ class DemoResult:
     created: bool
     made: dict[str, int] = field(default_factory=dict)
 
-    def count(self, what: str) -> None:
-        self.made[what] = self.made.get(what, 0) + 1
+    def count(self, what: str, number: int = 1) -> None:
+        if number:
+            self.made[what] = self.made.get(what, 0) + number
 
     def summary(self) -> str:
         if not self.made:
@@ -656,7 +657,84 @@ def demo_seed(*, today: dt.date | None = None) -> DemoResult:
 
         _rooms(organisation, people, groups, result)
         _safety(organisation, people, today, result)
+        _questionnaires(organisation, people, programmes, groups, result)
     return result
+
+
+#: Each programme's questionnaire schedule: (instrument, label, anchor, days after).
+SCHEDULES: dict[str, tuple[tuple[str, str, str, int], ...]] = {
+    "Men's Peer Support": (
+        ("phq9", "Baseline", "joined", 0),
+        ("gad7", "Baseline", "joined", 0),
+        ("phq9", "Week 6", "joined", 42),
+        ("gad7", "Week 6", "joined", 42),
+        ("ons4", "Week 12", "joined", 84),
+    ),
+    "Personal Recovery": (
+        ("ons4", "Baseline", "joined", 0),
+        ("ons4", "End of course", "course_end", 0),
+        ("ucla3", "3 months after", "course_end", 91),
+    ),
+}
+#: The demo participant's earlier answers in the Monday group (joined 13 weeks
+#: ago), so that "My progress" has a story: PHQ-9 17 -> 11, GAD-7 13 -> 7.
+PARTICIPANT_HISTORY: dict[tuple[str, str], list[int]] = {
+    ("phq9", "Baseline"): [2, 2, 2, 3, 2, 2, 2, 2, 0],
+    ("gad7", "Baseline"): [2, 2, 2, 2, 2, 2, 1],
+    ("phq9", "Week 6"): [1, 1, 2, 1, 1, 2, 1, 2, 0],
+    ("gad7", "Week 6"): [1, 1, 1, 1, 1, 1, 1],
+}
+HISTORY_GROUP = "Monday Men's Group, Leeds"
+
+
+def _questionnaires(
+    organisation: Organisation,
+    people: dict[str, User],
+    programmes: dict[str, Programme],
+    groups: dict[str, Group],
+    result: DemoResult,
+) -> None:
+    """Schedules for two programmes, the demo participant's earlier answers,
+    and the questionnaires due now (made as the hourly task makes them)."""
+    from peercircle.questionnaires.models import SchedulePoint
+    from peercircle.questionnaires.services import (
+        assignments_generate,
+        response_submit,
+        schedule_point_add,
+    )
+
+    if SchedulePoint.objects.filter(programme__organisation=organisation).exists():
+        return
+    coordinator = people["coordinator"]
+    for programme_name, points in SCHEDULES.items():
+        programme = next(p for name, p in programmes.items() if name.startswith(programme_name))
+        for instrument, label, anchor, days in points:
+            schedule_point_add(
+                actor=coordinator,
+                programme=programme,
+                instrument=instrument,
+                label=label,
+                anchor=anchor,
+                offset_days=days,
+            )
+            result.count("questionnaire time points")
+    participant = people["participant"]
+    enrolment = Enrolment.objects.get(group=groups[HISTORY_GROUP], user=participant)
+    joined = timezone.now() - dt.timedelta(weeks=13)
+    Enrolment.objects.filter(pk=enrolment.pk).update(joined_at=joined)
+    for days in (1, 43):
+        assignments_generate(joined + dt.timedelta(days=days))
+    for assignment in participant.questionnaires_due.filter(enrolment=enrolment):
+        answers = PARTICIPANT_HISTORY.get((assignment.instrument, assignment.label))
+        if answers is not None:
+            response_submit(
+                person=participant,
+                assignment=assignment,
+                answers=answers,
+                now=assignment.due_at + dt.timedelta(days=2),
+            )
+            result.count("questionnaire responses")
+    result.count("questionnaires due now", assignments_generate())
 
 
 #: A concern the demo volunteer has raised, so the safeguarding lead's queue has

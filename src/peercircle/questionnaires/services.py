@@ -80,9 +80,9 @@ def shipped_texts(code: str) -> Texts | None:
     if spec.item_texts is None or spec.option_labels is None and spec.code != "ons4":
         return None
     if spec.code == "ons4":
-        options = tuple(
-            tuple(str(n) for n in range(11)) for _ in range(spec.items)
-        )  # 0 (not at all) to 10 (completely)
+        # The ONS asks for 0 to 10, where 0 is "not at all" and 10 "completely".
+        scale = ("0 (not at all)", *(str(n) for n in range(1, 10)), "10 (completely)")
+        options = tuple(scale for _ in range(spec.items))
     else:
         assert spec.option_labels is not None
         options = tuple(spec.option_labels for _ in range(spec.items))
