@@ -66,6 +66,8 @@ class World:
     report: object = None
     # A safeguarding alert about the participant (a concern the volunteer raised).
     alert: object = None
+    # Questionnaires: the programme's baseline PHQ-9.
+    schedule_point: object = None
 
 
 @pytest.fixture
@@ -144,7 +146,13 @@ def world(
         room=live_room,
         message=report.message,
     )
+    from peercircle.questionnaires.services import schedule_point_add
+
+    schedule_point = schedule_point_add(
+        actor=coordinator, programme=programme, instrument="phq9", label="Baseline"
+    )
     return World(
+        schedule_point=schedule_point,
         alert=alert,
         report=report,
         online_group=online_group,
@@ -450,6 +458,58 @@ MATRIX = [
         "post",
         lambda w: f"/manage/rooms/reports/{w.report.pk}/dismiss/",
         expect(404, anonymous=SIGN_IN, coordinator=302, safeguarding_lead=302),
+    ),
+    # --- questionnaires (staff) ---
+    # Coordinators set schedules and see who has not answered; evaluators see
+    # instruments and response rates (small figures hidden), never names.
+    Visit(
+        "questionnaires_manage:index",
+        "get",
+        lambda w: "/manage/questionnaires/",
+        expect(404, anonymous=SIGN_IN, coordinator=200, evaluator=200, outsider=200),
+    ),
+    Visit(
+        "questionnaires_manage:organisation",
+        "get",
+        lambda w: f"/manage/questionnaires/organisations/{w.org.pk}/",
+        expect(404, anonymous=SIGN_IN, coordinator=200, evaluator=200),
+    ),
+    Visit(
+        "questionnaires_manage:rates",
+        "get",
+        lambda w: f"/manage/questionnaires/organisations/{w.org.pk}/responses/",
+        expect(404, anonymous=SIGN_IN, coordinator=200, evaluator=200),
+    ),
+    Visit(
+        "questionnaires_manage:overdue",
+        "get",
+        lambda w: f"/manage/questionnaires/organisations/{w.org.pk}/overdue/",
+        COORDINATOR_ONLY,
+    ),
+    Visit(
+        "questionnaires_manage:schedule",
+        "get",
+        lambda w: f"/manage/questionnaires/programmes/{w.programme.pk}/schedule/",
+        COORDINATOR_ONLY,
+    ),
+    Visit(
+        "questionnaires_manage:schedule",
+        "post",
+        lambda w: f"/manage/questionnaires/programmes/{w.programme.pk}/schedule/",
+        expect(404, anonymous=SIGN_IN, coordinator=302),
+        data=lambda w: {
+            "instrument": "gad7",
+            "label": "Week 5",
+            "anchor": "joined",
+            "offset_days": "35",
+            "window_days": "14",
+        },
+    ),
+    Visit(
+        "questionnaires_manage:schedule_remove",
+        "post",
+        lambda w: f"/manage/questionnaires/schedule-points/{w.schedule_point.pk}/remove/",
+        expect(404, anonymous=SIGN_IN, coordinator=302),
     ),
     # --- safeguarding ---
     # Only safeguarding leads (and administrators) see alerts; coordinators get

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("peercircle.programmes.urls_public")),
     path("account/", include("peercircle.accounts.urls")),
     path("manage/rooms/", include("peercircle.rooms.urls_manage")),
+    path("manage/questionnaires/", include("peercircle.questionnaires.urls_manage")),
     path("manage/", include("peercircle.programmes.urls_manage")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -17,10 +17,12 @@ from peercircle.questionnaires.models import (
     OPEN_STATES,
     Assignment,
     AssignmentState,
+    InstrumentText,
     MechanismCheckIn,
     Response,
+    SchedulePoint,
 )
-from peercircle.questionnaires.services import CHECKIN_DAYS, may_check_in_session
+from peercircle.questionnaires.services import CHECKIN_DAYS, may_check_in_session, shipped_texts
 
 
 def due_for(person: Any, now: datetime | None = None) -> list[Assignment]:
@@ -186,6 +188,16 @@ class Rate:
         closed = self.completed + self.missed
         return round(100 * self.completed / closed) if closed else None
 
+    @property
+    def counts(self) -> tuple[int, int, int, int]:
+        return (self.due, self.completed, self.missed, self.open)
+
+
+def is_small(*counts: int, at_least: int) -> bool:
+    """Whether any of ``counts`` is about 1 to ``at_least - 1`` people: a figure
+    evaluators may not see, as one of several would give the others away."""
+    return any(0 < count < at_least for count in counts)
+
 
 def response_rates(organisation_id: int) -> list[Rate]:
     """Per group and time point: questionnaires made, completed, missed, still open."""
@@ -233,24 +245,29 @@ def overdue(organisation_id: int, now: datetime | None = None) -> list[Assignmen
 
 
 def mechanism_summary(organisation_id: int) -> list[dict[str, Any]]:
-    """Per group: how many check-ins, and the mean of each statement answered."""
+    """Per group: how many check-ins, from how many people, and the mean of
+    each statement answered."""
     from peercircle.questionnaires.models import MECHANISM_ITEMS
 
     sums: dict[Any, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     names: dict[Any, str] = {}
     counts: dict[Any, int] = defaultdict(int)
+    people: dict[Any, set[int]] = defaultdict(set)
     for row in MechanismCheckIn.objects.filter(organisation_id=organisation_id).values(
-        "group_id", "group__name", "answers"
+        "group_id", "group__name", "answers", "person_id"
     ):
         key = row["group_id"]
         names[key] = row["group__name"] or "One-to-one support"
         counts[key] += 1
+        people[key].add(row["person_id"])
         for item, value in (row["answers"] or {}).items():
             sums[key][item].append(int(value))
     return [
         {
             "group": names[key],
             "count": counts[key],
+            # How many different people: small groups are hidden from evaluators.
+            "people": len(people[key]),
             "means": [
                 (
                     statement,
@@ -263,3 +280,79 @@ def mechanism_summary(organisation_id: int) -> list[dict[str, Any]]:
         }
         for key in sorted(names, key=lambda k: names[k])
     ]
+
+
+# --- the staff side: instruments and schedules -------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstrumentRow:
+    """One instrument as coordinators see it: where its texts come from and
+    whether it can be scheduled at this organisation."""
+
+    code: str
+    name: str
+    short_name: str
+    items: int
+    citation: str
+    licence: str
+    needs_licensed_text: bool
+    #: "ready", "needs licensed text" or "needs text" (as ``services.instrument_status``).
+    status: str
+    #: "shipped" (in the code), "loaded" (by this organisation) or "" (none yet).
+    texts: str
+    loaded_version: str = ""
+    loaded_at: datetime | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "ready"
+
+
+def instruments_overview(organisation_id: int) -> list[InstrumentRow]:
+    """Every instrument with its status at this organisation (1 query)."""
+    loaded = {
+        row["instrument"]: row
+        for row in InstrumentText.objects.filter(organisation_id=organisation_id).values(
+            "instrument", "version", "loaded_at"
+        )
+    }
+    rows = []
+    for spec in instruments.INSTRUMENTS.values():
+        mine = loaded.get(spec.code)
+        shipped = shipped_texts(spec.code) is not None
+        if mine is not None or shipped:
+            status = "ready"
+        else:
+            status = "needs licensed text" if spec.needs_licensed_text else "needs text"
+        rows.append(
+            InstrumentRow(
+                code=spec.code,
+                name=spec.name,
+                short_name=spec.short_name,
+                items=spec.items,
+                citation=spec.citation,
+                licence=spec.licence,
+                needs_licensed_text=spec.needs_licensed_text,
+                status=status,
+                texts="loaded" if mine is not None else ("shipped" if shipped else ""),
+                loaded_version=mine["version"] if mine else "",
+                loaded_at=mine["loaded_at"] if mine else None,
+            )
+        )
+    return rows
+
+
+def schedule_for(programme_id: int) -> list[SchedulePoint]:
+    """A programme's active time points, in the order they come (1 query)."""
+    return list(SchedulePoint.objects.filter(programme_id=programme_id, is_active=True))
+
+
+def schedule_counts(organisation_id: int) -> dict[int, int]:
+    """Active time points per programme of the organisation (1 query)."""
+    rows = (
+        SchedulePoint.objects.filter(programme__organisation_id=organisation_id, is_active=True)
+        .values("programme_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["programme_id"]: row["n"] for row in rows}
