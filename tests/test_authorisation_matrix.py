@@ -68,6 +68,8 @@ class World:
     alert: object = None
     # Questionnaires: the programme's baseline PHQ-9.
     schedule_point: object = None
+    # The participant's "Week 4" PHQ-9, due now.
+    assignment: object = None
 
 
 @pytest.fixture
@@ -151,8 +153,16 @@ def world(
     schedule_point = schedule_point_add(
         actor=coordinator, programme=programme, instrument="phq9", label="Baseline"
     )
+    from peercircle.questionnaires.services import assignments_generate
+
+    schedule_point_add(
+        actor=coordinator, programme=programme, instrument="phq9", label="Week 4", offset_days=30
+    )
+    assignments_generate()
+    assignment = participant.questionnaires_due.get(label="Week 4")
     return World(
         schedule_point=schedule_point,
+        assignment=assignment,
         alert=alert,
         report=report,
         online_group=online_group,
@@ -832,6 +842,56 @@ MATRIX = [
         lambda w: f"/api/rooms/{w.pairing.room.pk}/read",
         ROOM_PEOPLE,
         data=lambda w: {"seq": 1},
+        as_json=True,
+    ),
+    # --- questionnaires (API) ---
+    # Instruments for anyone signed in (shipped wording only); schedules for the
+    # organisation's coordinators; a questionnaire only for the person it is for.
+    Visit("api:instruments_list", "get", lambda w: "/api/instruments", expect(200, anonymous=401)),
+    Visit(
+        "api:instrument_detail",
+        "get",
+        lambda w: "/api/instruments/phq9",
+        expect(200, anonymous=401),
+    ),
+    Visit(
+        "api:schedule_list",
+        "get",
+        lambda w: f"/api/programmes/{w.programme.pk}/schedule",
+        API_COORDINATOR_ONLY,
+    ),
+    Visit(
+        "api:schedule_add",
+        "post",
+        lambda w: f"/api/programmes/{w.programme.pk}/schedule",
+        expect(404, anonymous=401, coordinator=201),
+        data=lambda w: {"instrument": "gad7", "label": "Week 5", "offset_days": 35},
+        as_json=True,
+    ),
+    Visit(
+        "api:schedule_remove",
+        "delete",
+        lambda w: f"/api/schedule-points/{w.schedule_point.pk}",
+        expect(404, anonymous=401, coordinator=204),
+    ),
+    Visit(
+        "api:questionnaires_due",
+        "get",
+        lambda w: "/api/questionnaires/due",
+        expect(200, anonymous=401),
+    ),
+    Visit(
+        "api:questionnaires_responses",
+        "get",
+        lambda w: "/api/questionnaires/responses",
+        expect(200, anonymous=401),
+    ),
+    Visit(
+        "api:questionnaire_submit",
+        "post",
+        lambda w: f"/api/questionnaires/{w.assignment.pk}/response",
+        expect(404, anonymous=401, participant=201),
+        data=lambda w: {"answers": [0] * 9},
         as_json=True,
     ),
 ]

@@ -31,6 +31,9 @@ from ninja.security import SessionAuth
 
 from peercircle.programmes.api import router as programmes_router
 from peercircle.programmes.services import EnrolmentError
+from peercircle.questionnaires.api import QUESTIONNAIRE_ERROR_FIELD, QUESTIONNAIRE_ERROR_STATUS
+from peercircle.questionnaires.api import router as questionnaires_router
+from peercircle.questionnaires.services import QuestionnaireError
 from peercircle.rooms.access import RoomClosed
 from peercircle.rooms.api import ROOM_ERROR_FIELD, ROOM_ERROR_STATUS
 from peercircle.rooms.api import router as rooms_router
@@ -82,9 +85,9 @@ api = NinjaAPI(
     title="PeerCircle API",
     version="1",
     description=(
-        "Programmes, groups, sessions, enrolment, attendance and live rooms. Signed-in "
-        "endpoints use the Django session cookie and need the CSRF token (X-CSRFToken "
-        "header) on unsafe methods. "
+        "Programmes, groups, sessions, enrolment, attendance, live rooms and questionnaires. "
+        "Signed-in endpoints use the Django session cookie and need the CSRF token "
+        "(X-CSRFToken header) on unsafe methods. "
         "Errors: 401 not signed in, 403 missing role, 404 not found or not allowed (one body), "
         "409 conflict, 422 invalid input with a message per field. See docs/api.md."
     ),
@@ -216,6 +219,18 @@ def room_refused(request: HttpRequest, exc: RoomError) -> HttpResponse:
     return response
 
 
+@api.exception_handler(QuestionnaireError)
+def questionnaire_refused(request: HttpRequest, exc: QuestionnaireError) -> HttpResponse:
+    # Nothing was stored. A refused answer names the question in ``detail`` and
+    # gives its 1-based number as ``item`` (questionnaires/api.py).
+    code = exc.code or "invalid"
+    field = QUESTIONNAIRE_ERROR_FIELD.get(code) or ("answers" if exc.item else NON_FIELD_ERRORS)
+    body: dict[str, Any] = {"detail": exc.text, "code": code, "errors": {field: [exc.text]}}
+    if exc.item is not None:
+        body["item"] = exc.item
+    return api.create_response(request, body, status=QUESTIONNAIRE_ERROR_STATUS.get(code, 422))
+
+
 @api.exception_handler(RoomClosed)
 def room_closed(request: HttpRequest, exc: RoomClosed) -> HttpResponse:
     body: dict[str, Any] = {
@@ -232,3 +247,4 @@ def room_closed(request: HttpRequest, exc: RoomClosed) -> HttpResponse:
 
 api.add_router("", programmes_router, auth=signed_in)
 api.add_router("", rooms_router, auth=signed_in)
+api.add_router("", questionnaires_router, auth=signed_in)
