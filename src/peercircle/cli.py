@@ -1,4 +1,4 @@
-"""The ``peercircle`` command: run, demo, migrate, createadmin, check, manage.
+"""The ``peercircle`` command: run, demo, migrate, createadmin, check, measures, manage.
 
 ``peercircle run`` is the embedded default in one command: it migrates the
 database, seeds demo data when asked, starts the Django Tasks worker as a child
@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import getpass
+import json
 import os
 import signal
 import socket
@@ -503,6 +504,96 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- measures ---------------------------------------------------------------------
+
+#: The example texts file's version begins with this: placeholder wording, never to be loaded.
+EXAMPLE_VERSION = "EXAMPLE"
+
+
+def _organisation_by_slug(slug: str) -> Any:
+    from peercircle.core.models import Organisation
+
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        known = ", ".join(Organisation.objects.values_list("slug", flat=True)) or "none yet"
+        raise CommandFailed(f"no organisation with the slug {slug!r} (known: {known})")
+    return organisation
+
+
+def _read_texts_file(path: str) -> Any:
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandFailed(f"there is no file {path!r}") from None
+    except UnicodeDecodeError:
+        raise CommandFailed(f"{path!r} is not UTF-8 text; save it as UTF-8 and try again") from None
+    except OSError as exc:
+        raise CommandFailed(f"cannot read {path!r}: {exc.strerror or exc}") from exc
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CommandFailed(
+            f"{path!r} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+
+
+def cmd_measures_load_text(args: argparse.Namespace) -> int:
+    """Load an organisation's licensed item texts for one instrument from a JSON
+    file (docs/questionnaires.md; an example is in docs/examples/)."""
+    from peercircle.measures import instruments
+    from peercircle.questionnaires.models import InstrumentText
+    from peercircle.questionnaires.services import QuestionnaireError, text_load
+
+    organisation = _organisation_by_slug(args.organisation)
+    data = _read_texts_file(args.file)
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(version, str) and version.strip().upper().startswith(EXAMPLE_VERSION):
+        raise CommandFailed(
+            f"{args.file!r} is the example file, with placeholder wording. Copy it, put in the "
+            "texts exactly as your licence gives them, and say which edition and licence in "
+            '"version". Nothing was loaded.'
+        )
+    code = data.get("instrument") if isinstance(data, dict) else None
+    replacing = InstrumentText.objects.filter(
+        organisation=organisation, instrument=str(code)
+    ).first()
+    try:
+        row = text_load(organisation=organisation, data=data, actor=None)
+    except QuestionnaireError as exc:
+        raise CommandFailed(f"{args.file}: {exc.text} Nothing was loaded.") from None
+    spec = instruments.get(row.instrument)
+    options = sorted({len(labels) for labels in row.options})
+    say(
+        f"Loaded the {spec.short_name} texts for {organisation.name} ({row.version}): "
+        f"{len(row.items)} questions, {'/'.join(map(str, options))} answer options each"
+        + (", instructions" if row.instructions else "")
+        + (", copyright notice" if row.copyright_notice else "")
+        + "."
+    )
+    if replacing is not None:
+        earlier = f"{replacing.loaded_at:%Y-%m-%d} ({replacing.version})"
+        say(f"They replace the texts loaded on {earlier}.")
+    say(f"{spec.short_name} can now be scheduled by {organisation.name}'s coordinators.")
+    return 0
+
+
+def cmd_measures_status(args: argparse.Namespace) -> int:
+    """Which instruments an organisation can schedule, and where their texts come from."""
+    from peercircle.questionnaires.selectors import instruments_overview
+
+    organisation = _organisation_by_slug(args.organisation)
+    say(f"Questionnaires at {organisation.name}:")
+    for row in instruments_overview(organisation.pk):
+        if row.texts == "loaded":
+            source = f"texts loaded: {row.loaded_version}"
+        elif row.texts == "shipped":
+            source = "texts shipped with PeerCircle"
+        else:
+            source = "load its texts with `peercircle measures load-text`"
+        say(f"  {row.code:<8} {row.short_name:<8} {row.status:<20} {source}")
+    return 0
+
+
 # --- manage -----------------------------------------------------------------------
 
 
@@ -562,8 +653,36 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--deploy", action="store_true", help="treat deployment advice as failures")
     check.set_defaults(func=cmd_check)
 
+    measures = sub.add_parser(
+        "measures", help="questionnaire texts: load licensed wording, see what is ready"
+    )
+    measures.set_defaults(func=lambda args: _print_help(measures))
+    actions = measures.add_subparsers(dest="action", metavar="ACTION")
+    load_text = actions.add_parser(
+        "load-text",
+        help="load an organisation's licensed item texts from a JSON file",
+        description="Load (or replace) an organisation's item texts for one questionnaire "
+        "from a JSON file. The layout is in docs/questionnaires.md; "
+        "docs/examples/instrument-texts.example.json shows it with placeholder wording.",
+    )
+    load_text.add_argument("file", metavar="FILE", help="the JSON file with the texts")
+    load_text.add_argument(
+        "--organisation", metavar="SLUG", required=True, help="the organisation holding the licence"
+    )
+    load_text.set_defaults(func=cmd_measures_load_text)
+    status = actions.add_parser(
+        "status", help="which questionnaires an organisation can schedule, and why not"
+    )
+    status.add_argument("--organisation", metavar="SLUG", required=True)
+    status.set_defaults(func=cmd_measures_status)
+
     sub.add_parser("manage", help="any django-admin command, e.g. `peercircle manage shell`")
     return parser
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
