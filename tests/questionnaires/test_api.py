@@ -176,6 +176,13 @@ def test_schedules_are_not_found_for_anyone_but_coordinators(call, programme, ba
             "Give a whole number.",
         ),
         (
+            {"instrument": "gad7", "label": "x" * 61},
+            422,
+            "invalid",
+            "label",
+            "Must be at most 60 characters.",
+        ),
+        (
             {"instrument": "gad7", "label": "x", "colour": "red"},
             422,
             "invalid",

@@ -21,6 +21,7 @@ from peercircle.programmes.services import programme_create
 from peercircle.questionnaires import services
 from peercircle.questionnaires.models import Assignment, MechanismCheckIn, SchedulePoint
 from tests.conftest import member_with_consent
+from tests.factories import MembershipFactory, UserFactory
 from tests.questionnaires.test_services import WEMWBS_FILE
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,15 @@ def test_who_sees_which_page(
     urls = (_org_url(org), _rates_url(org), _overdue_url(org), _schedule_url(programme))
     outcomes = tuple(_page(client, person, url)[0] for url in urls)
     assert outcomes == (organisation, rates, overdue, schedule)
+
+
+def test_administrators_manage_questionnaires_as_coordinators_do(client, org, programme):
+    admin = UserFactory(username="ada", pseudonym="Ada")
+    MembershipFactory(user=admin, organisation=org, role="admin")
+    for url in (_org_url(org), _rates_url(org), _overdue_url(org), _schedule_url(programme)):
+        assert _page(client, admin, url)[0] == 200, url
+    assert client.post(_schedule_url(programme), ADD).status_code == 302
+    assert SchedulePoint.objects.filter(programme=programme, label="Week 5").exists()
 
 
 def test_signed_out_people_are_asked_to_sign_in(client, org):
@@ -313,6 +323,25 @@ def test_check_in_means_per_group_and_small_groups_hidden_from_evaluators(
     )
     status, body = _page(client, evaluator, _rates_url(org))
     assert "5 check-ins from 5 people" in body and "4.0 on average" in body
+
+
+def test_rates_and_overdue_pages_make_the_same_queries_for_more_people(
+    client, org, group, coordinator, make_member
+):
+    client.force_login(coordinator)
+    _assignment(make_member(), group)
+    client.get(_rates_url(org))  # fills the per-organisation caches (crisis resources)
+    counts = []
+    for extra in (0, 6):
+        for _ in range(extra):
+            person = make_member()
+            _assignment(person, group, state="completed", label="Week 5")
+            _assignment(person, group)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(_rates_url(org)).status_code == 200
+            assert client.get(_overdue_url(org)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_overdue_questionnaires_by_pseudonym_with_a_kind_hint(

@@ -78,7 +78,7 @@ class InstrumentOut(Schema):
 
 class SchedulePointIn(StrictIn):
     instrument: str = Field(description="An instrument code whose texts are ready, e.g. phq9")
-    label: str = Field(max_length=200, description='What people see, e.g. "Week 5"')
+    label: str = Field(max_length=60, description='What people see, e.g. "Week 5"')
     anchor: str = Field("joined", description='"joined" or "course_end"')
     offset_days: int = Field(0, description="Days after joining or the end of the course")
     window_days: int = Field(14, description="Days it stays open; after that it counts as missed")
