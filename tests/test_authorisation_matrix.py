@@ -211,6 +211,8 @@ PUBLIC = expect(200)
 SIGNED_IN = expect(200, anonymous=SIGN_IN)
 # Back-office pages: coordinators only; everyone else cannot tell they exist.
 COORDINATOR_ONLY = expect(404, anonymous=SIGN_IN, coordinator=200)
+# A person's own questionnaire: theirs alone; anyone else's is the same 404.
+OWN_QUESTIONNAIRE = expect(404, anonymous=SIGN_IN, participant=200)
 # Live rooms: the online group's participant and facilitator, and the moderators.
 IN_LIVE_ROOM = expect(
     404, anonymous=SIGN_IN, participant=200, volunteer=200, coordinator=200, safeguarding_lead=200
@@ -520,6 +522,71 @@ MATRIX = [
         "post",
         lambda w: f"/manage/questionnaires/schedule-points/{w.schedule_point.pk}/remove/",
         expect(404, anonymous=SIGN_IN, coordinator=302),
+    ),
+    # --- questionnaires (a participant's own) ---
+    # Only the person a questionnaire is for may open, save or send it. Check-ins:
+    # members of the session's group who were there; the two people of a pairing.
+    Visit("questionnaires:mine", "get", lambda w: "/questionnaires/", SIGNED_IN),
+    Visit("questionnaires:progress", "get", lambda w: "/questionnaires/progress/", SIGNED_IN),
+    Visit(
+        "questionnaires:answer",
+        "get",
+        lambda w: f"/questionnaires/{w.assignment.pk}/",
+        OWN_QUESTIONNAIRE,
+    ),
+    Visit(
+        "questionnaires:answer",
+        "get",
+        lambda w: "/questionnaires/999999/",
+        expect(404, anonymous=SIGN_IN),
+    ),
+    Visit(
+        "questionnaires:answer",
+        "post",
+        lambda w: f"/questionnaires/{w.assignment.pk}/",
+        expect(404, anonymous=SIGN_IN, participant=302),
+        data=lambda w: {f"item-{n}": "0" for n in range(1, 10)},
+    ),
+    Visit(
+        "questionnaires:save",
+        "post",
+        lambda w: f"/questionnaires/{w.assignment.pk}/save/",
+        OWN_QUESTIONNAIRE,
+        data=lambda w: {"item": 1, "value": 2},
+        as_json=True,
+    ),
+    # Not sent yet: the person is sent back to answer it.
+    Visit(
+        "questionnaires:done",
+        "get",
+        lambda w: f"/questionnaires/{w.assignment.pk}/done/",
+        expect(404, anonymous=SIGN_IN, participant=302),
+    ),
+    Visit(
+        "questionnaires:checkin_session",
+        "get",
+        lambda w: f"/questionnaires/check-in/session/{w.past_session.pk}/",
+        expect(404, anonymous=SIGN_IN, participant=200),
+    ),
+    Visit(
+        "questionnaires:checkin_session",
+        "post",
+        lambda w: f"/questionnaires/check-in/session/{w.past_session.pk}/",
+        expect(404, anonymous=SIGN_IN, participant=302),
+        data=lambda w: {"understood": "4"},
+    ),
+    Visit(
+        "questionnaires:checkin_pairing",
+        "get",
+        lambda w: f"/questionnaires/check-in/pairing/{w.pairing.pk}/",
+        expect(404, anonymous=SIGN_IN, participant=200, volunteer=200),
+    ),
+    Visit(
+        "questionnaires:checkin_pairing",
+        "post",
+        lambda w: f"/questionnaires/check-in/pairing/{w.pairing.pk}/",
+        expect(404, anonymous=SIGN_IN, participant=302, volunteer=302),
+        data=lambda w: {"connected": "5"},
     ),
     # --- safeguarding ---
     # Only safeguarding leads (and administrators) see alerts; coordinators get
@@ -967,6 +1034,8 @@ def test_nobody_but_coordinators_and_safeguarding_leads_sees_a_real_name(client,
         "/manage/",
         "/rooms/",
         f"/rooms/{world.live_room.pk}/",
+        "/questionnaires/",
+        "/questionnaires/progress/",
     ]
     for persona in ("participant", "volunteer", "evaluator", "outsider", "coordinator"):
         client.force_login(world.people[persona])

@@ -17,5 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("rooms/", include("peercircle.rooms.urls")),
     path("safety/", include("peercircle.safety.urls")),
+    path("questionnaires/", include("peercircle.questionnaires.urls")),
     path("", include("peercircle.core.urls")),
 ]

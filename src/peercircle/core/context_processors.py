@@ -85,9 +85,16 @@ def navigation(request):
         unread = unread_notice_count(user) if sees_alerts or compute() else 0
         return {"alerts": sees_alerts, "unread": unread}
 
+    def questionnaires_due() -> int:
+        from peercircle.questionnaires.selectors import due_count_for_nav
+
+        return due_count_for_nav(user)
+
     return {
         "show_manage_link": SimpleLazyObject(compute),
         # Safeguarding leads: a link to the queue; anyone with unread
         # safeguarding notices (coordinators when an alert escalates): a count.
         "safety_nav": SimpleLazyObject(safety),
+        # Questionnaires open now: a "Check-ins" link with their number.
+        "questionnaires_due": SimpleLazyObject(questionnaires_due),
     }

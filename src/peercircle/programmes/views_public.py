@@ -35,6 +35,7 @@ from peercircle.core.roles import Role
 from peercircle.programmes import access, calendar, selectors, services
 from peercircle.programmes.forms_public import FinderForm, JoinForm
 from peercircle.programmes.models import EnrolmentStatus, Group
+from peercircle.questionnaires.selectors import checkin_offers
 
 # --- helpers ------------------------------------------------------------------------
 
@@ -361,6 +362,8 @@ def my_groups(request: HttpRequest) -> HttpResponse:
     context = {
         "enrolments": enrolments,
         "apologised": selectors.sessions_with_apologies(request.user, session_ids),
+        # Recent sessions with a one-minute check-in on offer (docs/questionnaires.md).
+        "checkins": checkin_offers(request.user),
         "feed_url": feed_url,
         "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
         "now": timezone.now(),

@@ -5,11 +5,15 @@ See docs/questionnaires.md."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from peercircle.core.access import NotFound, can_manage_programmes
 from peercircle.core.roles import MANAGES_PROGRAMMES, Role
 from peercircle.questionnaires.models import SchedulePoint
+from peercircle.questionnaires.services import CHECKIN_DAYS, may_check_in_session
 
 #: Who sets schedules and sees whose questionnaires are overdue.
 MANAGES_QUESTIONNAIRES = MANAGES_PROGRAMMES
@@ -42,3 +46,40 @@ def access_schedule_point_manage(user: Any, point_id: Any) -> SchedulePoint:
     if not can_manage_programmes(user, point.programme.organisation_id):
         raise NotFound()
     return point
+
+
+# --- participants: the mechanism check-in -----------------------------------------------
+
+
+def access_checkin_session(person: Any, session_id: Any) -> Any:
+    """A session the person may check in about: of their group, started,
+    ended no more than ``CHECKIN_DAYS`` ago, and not one they missed."""
+    from peercircle.programmes.models import Session
+
+    session = Session.objects.select_related("group").filter(pk=_pk(session_id)).first()
+    if session is None:
+        raise NotFound()
+    if not may_check_in_session(person, session):
+        raise NotFound()
+    return session
+
+
+def access_checkin_pairing(person: Any, pairing_id: Any) -> Any:
+    """A one-to-one pairing the person is one of the two in, still going or
+    ended no more than ``CHECKIN_DAYS`` ago."""
+    from peercircle.rooms.models import Pairing
+
+    pairing = (
+        Pairing.objects.select_related("participant", "volunteer")
+        .filter(pk=_pk(pairing_id))
+        .first()
+    )
+    if pairing is None:
+        raise NotFound()
+    if person.pk not in (pairing.participant_id, pairing.volunteer_id):
+        raise NotFound()
+    if pairing.ended_at is not None and pairing.ended_at < timezone.now() - timedelta(
+        days=CHECKIN_DAYS
+    ):
+        raise NotFound()
+    return pairing

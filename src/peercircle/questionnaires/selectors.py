@@ -41,6 +41,32 @@ def due_count(person: Any) -> int:
     ).count()
 
 
+#: The navigation's count of open questionnaires is drawn on every page, so it
+#: is kept this long (and forgotten when the person sends one).
+NAV_COUNT_SECONDS = 60
+
+
+def _nav_count_key(person_id: int) -> str:
+    return f"questionnaires-due:{person_id}"
+
+
+def due_count_for_nav(person: Any) -> int:
+    from django.core.cache import cache
+
+    key = _nav_count_key(person.pk)
+    count = cache.get(key)
+    if count is None:
+        count = due_count(person)
+        cache.set(key, count, NAV_COUNT_SECONDS)
+    return count
+
+
+def due_count_forget(person: Any) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_nav_count_key(person.pk))
+
+
 def done_for(person: Any, limit: int = 50) -> list[Response]:
     return list(
         Response.objects.filter(person_id=person.pk, submitted_at__isnull=False).order_by(
@@ -167,6 +193,37 @@ def checkin_offers(person: Any, now: datetime | None = None) -> list[Any]:
         .order_by("-ends_at")
     )
     return [s for s in sessions[:10] if may_check_in_session(person, s, now)]
+
+
+def pairing_checkin_offers(person: Any) -> list[Any]:
+    """The person's one-to-one support (as the participant) still going and
+    with no check-in from them today."""
+    from peercircle.rooms.models import Pairing
+
+    done_today = MechanismCheckIn.objects.filter(
+        person_id=person.pk, pairing__isnull=False, contact_date=timezone.localdate()
+    ).values("pairing_id")
+    return list(
+        Pairing.objects.filter(participant_id=person.pk, ended_at__isnull=True)
+        .exclude(pk__in=done_today)
+        .select_related("volunteer")
+        .order_by("-started_at")
+    )
+
+
+def checked_in(person: Any, *, session: Any = None, pairing: Any = None) -> bool:
+    """Whether the person has sent their check-in for this session, or for
+    this pairing today (one a day)."""
+    rows = MechanismCheckIn.objects.filter(person_id=person.pk)
+    if session is not None:
+        return rows.filter(session_id=session.pk).exists()
+    return rows.filter(pairing_id=pairing.pk, contact_date=timezone.localdate()).exists()
+
+
+def saved_response(assignment: Assignment) -> Response | None:
+    """The answers saved so far (or sent) for one of the person's own
+    questionnaires; None before the first answer."""
+    return Response.objects.filter(assignment_id=assignment.pk).first()
 
 
 # --- for coordinators ---------------------------------------------------------------
