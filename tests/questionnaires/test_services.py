@@ -405,3 +405,22 @@ def test_progress_shows_change_in_plain_words(programme, coordinator, member, pa
     assert [p.value for p in series.points] == [18, 9]
     assert series.change == "recovered"
     assert "everyday ups and downs" in series.change_words
+
+
+def test_no_check_in_is_offered_for_a_session_before_joining_or_one_not_yet_over(
+    participant, past_session, member, group
+):
+    Enrolment.objects.filter(pk=member.pk).update(joined_at=past_session.ends_at)
+    assert selectors.checkin_offers(participant) == [past_session]
+    Enrolment.objects.filter(pk=member.pk).update(
+        joined_at=past_session.ends_at + dt.timedelta(minutes=1)
+    )
+    assert selectors.checkin_offers(participant) == []
+    assert not services.may_check_in_session(participant, past_session)
+    now = timezone.now()
+    Session.objects.create(
+        group=group, number=78, starts_at=now - dt.timedelta(minutes=5), ends_at=now
+    )
+    Enrolment.objects.filter(pk=member.pk).update(joined_at=JOINED)
+    offered = selectors.checkin_offers(participant, now - dt.timedelta(seconds=1))
+    assert [s.number for s in offered] == [77]

@@ -22,7 +22,7 @@ from peercircle.questionnaires.models import (
     Response,
     SchedulePoint,
 )
-from peercircle.questionnaires.services import CHECKIN_DAYS, may_check_in_session, shipped_texts
+from peercircle.questionnaires.services import CHECKIN_DAYS, shipped_texts
 
 
 def due_for(person: Any, now: datetime | None = None) -> list[Assignment]:
@@ -172,27 +172,42 @@ def progress(person: Any) -> list[Series]:
 def checkin_offers(person: Any, now: datetime | None = None) -> list[Any]:
     """Sessions of the person's groups that ended in the last ``CHECKIN_DAYS``
     and have no check-in from them yet, newest first."""
-    from peercircle.programmes.models import Enrolment, EnrolmentStatus, Session
+    from django.db.models import Exists, Min, OuterRef
+
+    from peercircle.programmes.models import Attendance, Enrolment, EnrolmentStatus, Session
 
     now = now or timezone.now()
-    groups = Enrolment.objects.filter(
-        user_id=person.pk, status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.LEFT]
-    ).values("group_id")
+    # The same rules as services.may_check_in_session, in one query.
+    memberships = Enrolment.objects.filter(
+        user_id=person.pk,
+        status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.LEFT],
+        joined_at__isnull=False,
+    )
+    joined = dict(
+        memberships.values("group_id")
+        .annotate(first=Min("joined_at"))
+        .values_list("group_id", "first")
+    )
     done = MechanismCheckIn.objects.filter(person_id=person.pk, session__isnull=False).values(
         "session_id"
     )
+    away = Attendance.objects.filter(
+        session=OuterRef("pk"), user_id=person.pk, status__in=["absent", "apologies"]
+    )
     sessions = (
         Session.objects.filter(
-            group_id__in=groups,
+            group_id__in=list(joined),
+            starts_at__lte=now,
             ends_at__lte=now,
             ends_at__gte=now - timedelta(days=CHECKIN_DAYS),
         )
         .exclude(status="cancelled")
         .exclude(pk__in=done)
+        .exclude(Exists(away))
         .select_related("group")
         .order_by("-ends_at")
     )
-    return [s for s in sessions[:10] if may_check_in_session(person, s, now)]
+    return [s for s in sessions[:10] if joined[s.group_id] <= s.ends_at]
 
 
 def pairing_checkin_offers(person: Any) -> list[Any]:
