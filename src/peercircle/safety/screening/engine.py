@@ -1,0 +1,520 @@
+"""Risk screening of a message: ``screen(text, language) -> ScreeningResult``.
+
+Pure Python (no Django). The text is normalised (``normalise.py``), matched
+against the rules of its own language and of English (and of any other language
+whose common words it uses), and each match is read in its context: a figure of
+speech, a negation before it, the past or recovery, and who it is about. Plans,
+means, weapons and timing raise the risk that is left. The result says the
+level, the categories, who it is about, and every rule that fired, with the
+words of the original message that fired it.
+
+Bad input never raises: ``None``, bytes (decoded as UTF-8 with replacement),
+anything else (its ``str``), enormous text (screened in overlapping windows), or
+binary junk all get a result. A genuine fault in the engine or a language file
+does raise, so that the caller records "screening failed" and brings a human in.
+
+See docs/screening.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from peercircle.safety.screening.normalise import (
+    Normalised,
+    joinable_pattern,
+    masked_words,
+    normalise,
+    spelling_table,
+)
+from peercircle.safety.screening.rules import (
+    CATEGORIES,
+    LEVELS,
+    Language,
+    Modifier,
+    Rule,
+    languages,
+    load,
+)
+
+ENGINE_VERSION = "1.0"
+
+DEFAULT_LANGUAGE = "en"
+# Messages longer than this are screened in overlapping windows, so memory stays
+# bounded and no context look-up runs far.
+WINDOW = 8192
+OVERLAP = 512
+# The most evidence a result carries; every rule that fired is in it at least once
+# (up to this many rules).
+MAX_EVIDENCE = 100
+# How far either side of a match its context (clause, sentence) is looked for.
+REACH = 160
+
+_RANK = {level: index for index, level in enumerate(LEVELS)}
+_SENTENCE_BREAK = re.compile(r"[.!?;\n]")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One rule that fired, and the words of the original message that fired it.
+
+    ``level`` is what this evidence contributed: "none" for a match that did not
+    count (negated, in the past, a figure of speech) and for the context cue that
+    explains why.
+    """
+
+    rule: str
+    category: str | None
+    level: str
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "category": self.category,
+            "level": self.level,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningResult:
+    level: str
+    categories: frozenset[str]
+    evidence: tuple[Evidence, ...]
+    about: str
+    language: str
+
+    @property
+    def needs_human(self) -> bool:
+        return self.level in ("high", "imminent")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "categories": sorted(self.categories),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "about": self.about,
+            "language": self.language,
+            "engine": ENGINE_VERSION,
+        }
+
+
+@dataclass(slots=True)
+class _Finding:
+    rule: str
+    category: str | None
+    level: str
+    start: int  # in the original text
+    end: int
+    about: str
+    counted: bool
+
+
+def screen(text: object, language: object = DEFAULT_LANGUAGE) -> ScreeningResult:
+    """Screen one message. Never raises for bad input; see the module docstring."""
+    message = _as_text(text)
+    code = _language_code(language)
+    if len(message) <= WINDOW:
+        findings = _findings(message, 0, code)
+    else:
+        findings = []
+        for start, end in _windows(message):
+            findings.extend(_findings(message[start:end], start, code))
+    return _result(findings, message, code)
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    try:
+        return str(value)
+    except Exception:  # a bad __str__ is bad input, not an engine fault
+        return ""
+
+
+def _language_code(language: object) -> str:
+    if not isinstance(language, str):
+        return DEFAULT_LANGUAGE
+    code = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
+    return code if code in languages() else DEFAULT_LANGUAGE
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Overlapping windows over a long text, cut at whitespace where there is some."""
+    windows = []
+    start = 0
+    size = len(text)
+    while start < size:
+        end = min(size, start + WINDOW)
+        if end < size:
+            cut = text.rfind(" ", end - OVERLAP // 2, end)
+            if cut > start:
+                end = cut
+        windows.append((start, end))
+        if end >= size:
+            break
+        start = max(start + 1, end - OVERLAP)
+    return windows
+
+
+@cache
+def _joinable() -> re.Pattern[str] | None:
+    stems = (stem for code in languages() for stem in load(code).joinable if len(stem) >= 4)
+    return joinable_pattern(stems)
+
+
+@cache
+def _spelling() -> dict[str, str]:
+    loaded = [load(code) for code in languages()]
+    return spelling_table(
+        (pair for language in loaded for pair in language.spelling),
+        (word for language in loaded for word in language.fuzzy),
+    )
+
+
+@cache
+def _masked() -> dict[int, tuple[str, ...]]:
+    return masked_words(word for code in languages() for word in load(code).joinable)
+
+
+def _languages_for(code: str, norm: str) -> list[Language]:
+    """The message's own language, English, and any other whose common words it uses."""
+    chosen = [load(code)]
+    if code != DEFAULT_LANGUAGE:
+        chosen.append(load(DEFAULT_LANGUAGE))
+    others = [c for c in languages() if c != code and c != DEFAULT_LANGUAGE]
+    if others:
+        words = set(_WORD.findall(norm))
+        for other in others:
+            language = load(other)
+            if len(language.markers & words) >= language.markers_needed:
+                chosen.append(language)
+    return chosen
+
+
+def _findings(text: str, offset: int, code: str) -> list[_Finding]:
+    norm = normalise(text, _joinable(), _masked(), _spelling())
+    findings: list[_Finding] = []
+    for language in _languages_for(code, norm.text):
+        findings.extend(_Reader(language, norm, offset).read())
+    return findings
+
+
+class _Reader:
+    """Reads one message with one language's rules."""
+
+    def __init__(self, language: Language, norm: Normalised, offset: int) -> None:
+        self.language = language
+        self.norm = norm
+        self.text = norm.text
+        self.offset = offset
+        self._figures: list[tuple[int, int, str]] | None = None
+        self._recovery: list[tuple[int, int]] | None = None
+
+    def read(self) -> list[_Finding]:
+        language = self.language
+        text = self.text
+        rules = language.rules
+        risks = [(rules[n], start, end) for n, start, end in language.matcher.matches(text)]
+        if not risks:
+            return []
+        risks = _outermost(risks)
+
+        findings: list[_Finding] = []
+        counted: list[tuple[Rule, _Finding]] = []
+        for rule, start, end in risks:
+            level, about, cause = self._judge(rule, start, end)
+            finding = self._finding(rule.name, rule.category, level, start, end, about)
+            finding.counted = cause is None and level != "none"
+            findings.append(finding)
+            if cause is not None:
+                findings.append(cause)
+            elif finding.counted:
+                counted.append((rule, finding))
+        if counted and language.modifier_matcher is not None:
+            findings.extend(self._raise(counted))
+        return findings
+
+    def _raise(self, counted: list[tuple[Rule, _Finding]]) -> list[_Finding]:
+        """Plans, means, weapons and timing raise the risk found by one level each."""
+        language = self.language
+        assert language.modifier_matcher is not None
+        kinds: dict[str, list[tuple[Modifier, int, int]]] = {}
+        modifiers = language.modifiers
+        for n, start, end in language.modifier_matcher.matches(self.text):
+            modifier = modifiers[n]
+            if self._figure(start, end) is not None:
+                continue
+            if modifier.negatable and self._negation(start) is not None:
+                continue
+            kinds.setdefault(modifier.kind, []).append((modifier, start, end))
+        if not kinds:
+            return []
+        used: dict[tuple[str, int, int], str] = {}
+        for rule, finding in counted:
+            rank = _RANK[finding.level]
+            if rule.category is None or not _RANK["moderate"] <= rank < _RANK["imminent"]:
+                continue
+            applying = [
+                next(item for item in items if rule.category in item[0].raises)
+                for items in kinds.values()
+                if any(rule.category in item[0].raises for item in items)
+            ]
+            if not applying:
+                continue
+            finding.level = LEVELS[min(rank + len(applying), _RANK["imminent"])]
+            for modifier, start, end in applying:
+                key = (modifier.name, start, end)
+                if _RANK[finding.level] > _RANK[used.get(key, "none")]:
+                    used[key] = finding.level
+        raised = []
+        for (name, start, end), level in used.items():
+            finding = self._finding(name, None, level, start, end, "self")
+            finding.counted = True
+            raised.append(finding)
+        return raised
+
+    def _finding(
+        self, rule: str, category: str | None, level: str, start: int, end: int, about: str
+    ) -> _Finding:
+        first, last = self.norm.span(start, end)
+        return _Finding(
+            rule, category, level, first + self.offset, last + self.offset, about, False
+        )
+
+    def _cause(self, name: str, start: int, end: int) -> _Finding:
+        return self._finding(f"{self.language.code}.{name}", None, "none", start, end, "self")
+
+    def _judge(self, rule: Rule, start: int, end: int) -> tuple[str, str, _Finding | None]:
+        """The level and who it is about; a cause when the match does not count."""
+        language = self.language
+        text = self.text
+        figure = self._figure(start, end)
+        if figure is not None:
+            f_start, f_end, name = figure
+            return "none", "self", self._finding(name, None, "none", f_start, f_end, "self")
+        if rule.unless is not None:
+            m = rule.unless.search(text)
+            if m is not None:
+                return "none", "self", self._cause("context.unless", m.start(), m.end())
+        if rule.with_ is not None and rule.with_.search(text) is None:
+            return "none", "self", None
+        if rule.negatable:
+            negation = self._negation(start) or self._negation_after(end)
+            if negation is not None:
+                return "none", "self", self._cause("context.negation", *negation)
+
+        about = rule.about
+        if about in ("auto", "subject"):
+            about, general = self._about(start, end, reflexive=about == "auto")
+            if general is not None:
+                return "none", "self", self._cause("context.general", *general)
+        if about == "someone_else" and language.fiction is not None:
+            m = language.fiction.search(text)
+            if m is not None:
+                return "none", about, self._cause("context.fiction", m.start(), m.end())
+        level = rule.other if about == "someone_else" else rule.level
+
+        past = self._past(rule, start, end)
+        if past is not None:
+            past_level = rule.past
+            if _RANK[level] < _RANK[past_level]:
+                past_level = level
+            if past_level == "none":
+                return "none", about, self._cause(*past)
+            level = past_level
+        if rule.resisted is not None and _RANK[rule.resisted] < _RANK[level]:
+            resisting = language.resisting
+            m = resisting.search(text, start) if resisting is not None else None
+            if m is not None:
+                level = rule.resisted
+        return level, about, None
+
+    def _clause_start(self, start: int) -> int:
+        lo = max(0, start - REACH)
+        last = lo
+        for m in self.language.clause_break.finditer(self.text, lo, start):
+            last = m.end()
+        return last
+
+    def _negation(self, start: int) -> tuple[int, int] | None:
+        clause = self._clause_start(start)
+        m = self.language.negation.search(self.text, clause, start)
+        if m is None:
+            return None
+        return m.start(), m.end()
+
+    def _negation_after(self, end: int) -> tuple[int, int] | None:
+        """A negation that follows the match in its clause ("... hasn't crossed my mind")."""
+        pattern = self.language.negation_after
+        if pattern is None:
+            return None
+        hi = min(len(self.text), end + REACH)
+        stop = self.language.clause_break.search(self.text, end + 1, hi)
+        m = pattern.search(self.text, end, stop.start() if stop is not None else hi)
+        if m is None:
+            return None
+        return m.start(), m.end()
+
+    def _about(
+        self, start: int, end: int, *, reflexive: bool
+    ) -> tuple[str, tuple[int, int] | None]:
+        """Who a match is about: a reflexive word in it ("kill herself"), else the
+        subject that starts it ("she wants to die"), else the last subject before
+        it in its clause. A general subject ("if someone", "people who") is a cause
+        not to count it."""
+        language = self.language
+        text = self.text
+        if reflexive:
+            m = language.reflexive.search(text, start, end)
+            if m is not None:
+                return ("self" if m.lastgroup == "self" else "someone_else"), None
+        subject = language.subject.match(text, start, end)
+        if subject is None:
+            for found in language.subject.finditer(text, self._clause_start(start), start):
+                subject = found
+        if subject is None or subject.lastgroup == "self":
+            return "self", None
+        if subject.lastgroup == "general":
+            return "self", (subject.start(), subject.end())
+        return "someone_else", None
+
+    def _sentence(self, start: int, end: int) -> tuple[int, int]:
+        text = self.text
+        lo = max(0, start - REACH)
+        for m in _SENTENCE_BREAK.finditer(text, lo, start):
+            lo = m.end()
+        hi_limit = min(len(text), end + REACH)
+        stop = _SENTENCE_BREAK.search(text, end, hi_limit)
+        return lo, stop.start() if stop is not None else hi_limit
+
+    def _past(self, rule: Rule, start: int, end: int) -> tuple[str, int, int] | None:
+        """A cue that the match is over.
+
+        A recovery cue in its sentence ("six years free now"), or anywhere in the
+        message for a past act, makes it over unless a relapse cue is in its
+        sentence ("again", "relapsed"); a plain past cue ("used to", "when I was
+        little") makes it over unless a present cue is in its sentence.
+        """
+        language = self.language
+        text = self.text
+        lo, hi = self._sentence(start, end)
+        relapse = language.relapse
+        for r_start, r_end in self._recovery_spans():
+            if (rule.act or (lo <= r_start and r_end <= hi)) and (
+                relapse is None or relapse.search(text, lo, hi) is None
+            ):
+                return "context.recovery", r_start, r_end
+        cue: tuple[str, int, int] | None = None
+        if language.past_before is not None:
+            m = language.past_before.search(text, lo, start)
+            if m is not None:
+                cue = ("context.past", m.start(), m.end())
+        if cue is None and language.past_after is not None:
+            m = language.past_after.search(text, end, hi)
+            if m is not None:
+                cue = ("context.past", m.start(), m.end())
+        if cue is None:
+            return None
+        if language.present is not None and language.present.search(text, lo, hi) is not None:
+            return None
+        return cue
+
+    def _recovery_spans(self) -> list[tuple[int, int]]:
+        if self._recovery is None:
+            recovery = self.language.recovery
+            self._recovery = (
+                [(m.start(), m.end()) for m in recovery.finditer(self.text)]
+                if recovery is not None
+                else []
+            )
+        return self._recovery
+
+    def _figure(self, start: int, end: int) -> tuple[int, int, str] | None:
+        if self._figures is None:
+            figures = []
+            index = self.language.figures
+            if index is not None:
+                entries = self.language.figure_entries
+                figures = [(s, e, entries[n].name) for n, s, e in index.matches(self.text)]
+            self._figures = figures
+        for f_start, f_end, name in self._figures:
+            if f_start < end and start < f_end:
+                return f_start, f_end, name
+        return None
+
+
+def _outermost(risks: list[tuple[Rule, int, int]]) -> list[tuple[Rule, int, int]]:
+    """Drop a match that lies inside another match of the same rule."""
+    kept: list[tuple[Rule, int, int]] = []
+    for rule, start, end in risks:
+        if any(r is rule and s <= start and end <= e for r, s, e in kept):
+            continue
+        kept.append((rule, start, end))
+    return kept
+
+
+def _result(findings: list[_Finding], message: str, code: str) -> ScreeningResult:
+    counted = [f for f in findings if f.counted and f.level != "none"]
+    level = max((f.level for f in counted), key=_RANK.__getitem__, default="none")
+    if level == "none":
+        categories: frozenset[str] = frozenset()
+        about = "self"
+    else:
+        categories = frozenset(f.category for f in counted if f.category is not None)
+        top = [f for f in counted if f.level == level and f.category is not None]
+        about = "someone_else" if top and all(f.about == "someone_else" for f in top) else "self"
+    evidence = _evidence(findings, message)
+    return ScreeningResult(level, categories, evidence, about, code)
+
+
+def _evidence(findings: list[_Finding], message: str) -> tuple[Evidence, ...]:
+    unique: dict[tuple[str, int, int], _Finding] = {}
+    for f in findings:
+        key = (f.rule, f.start, f.end)
+        held = unique.get(key)
+        if held is None or _RANK[f.level] > _RANK[held.level]:
+            unique[key] = f
+    chosen = list(unique.values())
+    if len(chosen) > MAX_EVIDENCE:
+        chosen.sort(key=lambda f: (-_RANK[f.level], f.start))
+        first: dict[str, _Finding] = {}
+        for f in chosen:
+            first.setdefault(f.rule, f)
+        keep = list(first.values())[:MAX_EVIDENCE]
+        taken = {id(f) for f in keep}
+        for f in chosen:
+            if len(keep) >= MAX_EVIDENCE:
+                break
+            if id(f) not in taken:
+                keep.append(f)
+        chosen = keep
+    chosen.sort(key=lambda f: (f.start, -_RANK[f.level], f.rule))
+    return tuple(
+        Evidence(f.rule, f.category, f.level, f.start, f.end, message[f.start : f.end])
+        for f in chosen
+    )
+
+
+__all__ = [
+    "CATEGORIES",
+    "ENGINE_VERSION",
+    "LEVELS",
+    "Evidence",
+    "ScreeningResult",
+    "languages",
+    "screen",
+]

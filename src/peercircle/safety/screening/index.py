@@ -1,0 +1,196 @@
+"""Find which of many regex alternatives match a text, trying at each word only
+the alternatives that can start with its first two characters.
+
+One regex made of hundreds of alternatives is slow in Python's ``re``: at every
+word it tries every alternative. ``PatternIndex`` works out, from each
+alternative's parse tree, the two-character prefixes it can start with, and at
+each word of the text runs a regex built only from the alternatives whose
+prefixes fit (built once per prefix and kept). The result is the same as
+searching with the whole alternation from every start position: at each start
+position the first alternative in the given order that matches there.
+
+Patterns are matched only from the start of a word or from a character that is
+neither a letter, a digit nor a space (an emoji, a sign), never from a space.
+
+See docs/screening.md ("How it works").
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+# The regex parser of the standard library, for the prefixes of a pattern. It is
+# an internal module, so it is reached by name and treated as untyped.
+_parser: Any = importlib.import_module("re._parser")
+
+PREFIX = 3  # characters of prefix used as the key
+_LIMIT = 4000  # more prefixes than this and the alternative is tried everywhere
+_RANGE_LIMIT = 64
+_SPACES = frozenset(" \n")
+_DIGITS = frozenset("0123456789")
+_STARTS = re.compile(r"(?<!\w)\w|[^\w\s]")
+
+_Expansion = set[tuple[str, bool]]
+
+
+def prefixes(pattern: str, length: int = PREFIX) -> frozenset[str] | None:
+    """The strings of up to ``length`` characters a match of ``pattern`` can start
+    with (shorter where the whole match can be shorter), or ``None`` where that
+    cannot be told or is too many."""
+    expanded = _sequence(list(_parser.parse(pattern)), length)
+    if expanded is None:
+        return None
+    return frozenset(text for text, _ in expanded)
+
+
+def _sequence(items: list[Any], length: int) -> _Expansion | None:
+    """What a sequence of parsed items can produce, cut at ``length``; each string
+    says whether it is the whole of the sequence (True) or was cut (False)."""
+    results: _Expansion = {("", True)}
+    for item in items:
+        new: _Expansion = set()
+        for text, complete in results:
+            if not complete or len(text) >= length:
+                new.add((text, False))
+                continue
+            produced = _item(item, length - len(text))
+            if produced is None:
+                if not text:
+                    return None
+                # Nothing more can be told: what is known so far is the prefix.
+                new.add((text, False))
+                continue
+            for more, done in produced:
+                joined = text + more
+                new.add((joined[:length], done and len(joined) <= length))
+        results = new
+        if len(results) > _LIMIT:
+            return None
+    return results
+
+
+def _item(item: tuple[Any, Any], length: int) -> _Expansion | None:
+    op, av = item
+    name = str(op)
+    if name == "LITERAL":
+        return {(chr(av), True)}
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return {("", True)}
+    if name == "IN":
+        chars = _charset(av)
+        return None if chars is None else {(c, True) for c in chars}
+    if name == "CATEGORY":
+        chars = _category(av)
+        return None if chars is None else {(c, True) for c in chars}
+    if name == "SUBPATTERN":
+        return _sequence(list(av[-1]), length)
+    if name == "ATOMIC_GROUP":
+        return _sequence(list(av), length)
+    if name == "BRANCH":
+        union: _Expansion = set()
+        for alternative in av[1]:
+            produced = _sequence(list(alternative), length)
+            if produced is None:
+                return None
+            union |= produced
+        return union
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, high, body = av
+        union = set()
+        # Each repeat that produces anything adds a character, so repeats past
+        # low + length add no new prefix.
+        for count in range(low, min(high, low + length) + 1):
+            produced = _sequence(list(body) * count, length)
+            if produced is None:
+                return None
+            union |= produced
+        return union
+    return None  # ANY, NOT_LITERAL, GROUPREF, ...
+
+
+def _charset(items: list[tuple[Any, Any]]) -> set[str] | None:
+    chars: set[str] = set()
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            chars.add(chr(av))
+        elif name == "RANGE":
+            low, high = av
+            if high - low > _RANGE_LIMIT:
+                return None
+            chars.update(chr(c) for c in range(low, high + 1))
+        elif name == "CATEGORY":
+            more = _category(av)
+            if more is None:
+                return None
+            chars |= more
+        else:  # NEGATE and the rest
+            return None
+    return chars
+
+
+def _category(code: Any) -> set[str] | None:
+    name = str(code)
+    if name == "CATEGORY_SPACE":
+        return set(_SPACES)  # normalised text has no other whitespace
+    if name == "CATEGORY_DIGIT":
+        return set(_DIGITS)
+    return None
+
+
+class PatternIndex:
+    """Alternatives (each a regex body and the number of its entry), in the order
+    they are to be tried, with word boundaries added around each."""
+
+    def __init__(self, alternatives: Iterable[tuple[int, str]], *, before: str, after: str):
+        self._alternatives = [
+            (entry, body, prefixes(before + body)) for entry, body in alternatives
+        ]
+        self._before = before
+        self._after = after
+        self._by_key: dict[str, tuple[re.Pattern[str], tuple[int, ...]] | None] = {}
+
+    def __len__(self) -> int:
+        return len(self._alternatives)
+
+    def everywhere(self) -> list[str]:
+        """The alternatives tried at every word (no prefix could be told)."""
+        return [body for _, body, found in self._alternatives if found is None]
+
+    def _for(self, key: str) -> tuple[re.Pattern[str], tuple[int, ...]] | None:
+        chosen = [
+            (entry, body)
+            for entry, body, found in self._alternatives
+            if found is None or any(key.startswith(p) or p.startswith(key) for p in found)
+        ]
+        compiled = None
+        if chosen:
+            pattern = re.compile(
+                self._before
+                + "(?:"
+                + "|".join(f"({body})" for _, body in chosen)
+                + ")"
+                + self._after
+            )
+            compiled = (pattern, tuple(entry for entry, _ in chosen))
+        self._by_key[key] = compiled
+        return compiled
+
+    def matches(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """``(entry, start, end)`` for each start position where an alternative
+        matches: the first one in order."""
+        by_key = self._by_key
+        for start_match in _STARTS.finditer(text):
+            start = start_match.start()
+            key = text[start : start + PREFIX]
+            found = by_key[key] if key in by_key else self._for(key)
+            if found is None:
+                continue
+            m = found[0].match(text, start)
+            if m is not None:
+                index = m.lastindex
+                assert index is not None
+                yield found[1][index - 1], start, m.end()
