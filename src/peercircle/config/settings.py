@@ -257,7 +257,7 @@ ROOMS_RATE_SECONDS = env_int("ROOMS_RATE_SECONDS", 10, minimum=1)
 ROOMS_FRAME_BURST = env_int("ROOMS_FRAME_BURST", 20, minimum=1)
 ROOMS_FRAMES_PER_SECOND = env_int("ROOMS_FRAMES_PER_SECOND", 5, minimum=1)
 ROOMS_FLOOD_CLOSE_AFTER = env_int("ROOMS_FLOOD_CLOSE_AFTER", 100, minimum=1)
-ROOMS_SCREENING_HOOK = env_str("ROOMS_SCREENING_HOOK", "peercircle.rooms.screening.pass_through")
+ROOMS_SCREENING_HOOK = env_str("ROOMS_SCREENING_HOOK", "peercircle.safety.screen")
 
 LOGGING = {
     "version": 1,

@@ -3,9 +3,10 @@
 ``screen_message`` calls the function named by the ``ROOMS_SCREENING_HOOK``
 setting, which has the signature of ``peercircle.safety.screen(text,
 language="en")`` and returns an object with ``level``, ``categories`` and
-``evidence``. Until safeguarding screening is installed the hook is
-``pass_through``. A hook that raises never stops a message: the outcome says the
-screening failed, and the message is delivered and marked for a human.
+``evidence``. The default is the safeguarding engine (docs/screening.md);
+``pass_through`` turns screening off. A hook that raises never stops a message:
+the outcome says the screening failed, and the message is delivered and marked
+for a human.
 See docs/rooms.md.
 """
 
@@ -31,7 +32,7 @@ class PassResult:
 
 
 def pass_through(text: str, language: str = "en") -> PassResult:
-    """The hook until safeguarding screening exists: every message passes."""
+    """A hook that lets every message pass (screening off)."""
     return PassResult()
 
 
@@ -49,7 +50,7 @@ def _hook(path: str) -> Callable[..., Any]:
 
 
 def screen_message(text: str, *, language: str = "en") -> Outcome:
-    path = getattr(settings, "ROOMS_SCREENING_HOOK", "peercircle.rooms.screening.pass_through")
+    path = getattr(settings, "ROOMS_SCREENING_HOOK", "peercircle.safety.screen")
     try:
         result = _hook(path)(text, language=language)
         return Outcome(
