@@ -1,7 +1,7 @@
 """The labelled message sets the risk screening is tuned and measured on are well formed.
 
-data/screening/development.jsonl is for tuning rules; data/screening/evaluation.jsonl is
-held out and only measured. See data/screening/README.md for the labelling guide.
+data/screening/development.jsonl and data/screening/development_more.jsonl are for tuning
+rules; data/screening/evaluation.jsonl is held out and only measured. See data/screening/README.md for the labelling guide.
 
 Plain file checks: no Django, no database.
 """
@@ -17,6 +17,7 @@ import pytest
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "screening"
 DEVELOPMENT = DATA / "development.jsonl"
+DEVELOPMENT_MORE = DATA / "development_more.jsonl"
 EVALUATION = DATA / "evaluation.jsonl"
 
 FIELDS = ["id", "language", "text", "level", "categories", "kind", "note"]
@@ -26,7 +27,11 @@ LANGUAGES = {"en", "cy", "da"}
 KINDS = {"ordinary", "hard_negative", "direct", "indirect", "third_party", "obfuscated", "mixed"}
 SERIOUS = {"high", "imminent"}
 
-SETS = {"development": (DEVELOPMENT, "dev"), "evaluation": (EVALUATION, "ev")}
+SETS = {
+    "development": (DEVELOPMENT, "dev"),
+    "development_more": (DEVELOPMENT_MORE, "dm"),
+    "evaluation": (EVALUATION, "ev"),
+}
 
 
 def _load(path: Path) -> list[dict]:
@@ -51,6 +56,11 @@ def _words(text: str) -> frozenset[str]:
 @pytest.fixture(scope="module")
 def development() -> list[dict]:
     return _load(DEVELOPMENT)
+
+
+@pytest.fixture(scope="module")
+def development_more() -> list[dict]:
+    return _load(DEVELOPMENT_MORE)
 
 
 @pytest.fixture(scope="module")
@@ -111,26 +121,30 @@ def test_hard_negatives_and_ordinary_chat_are_not_risk(name):
             assert item["level"] in {"none", "low"}, item["id"]
 
 
-def test_no_duplicate_texts_within_or_across_sets(development, evaluation):
-    texts = Counter(_normalised(item["text"]) for item in development + evaluation)
+def test_no_duplicate_texts_within_or_across_sets(development, development_more, evaluation):
+    texts = Counter(
+        _normalised(item["text"]) for item in development + development_more + evaluation
+    )
     assert [t for t, n in texts.items() if n > 1] == []
 
 
-def test_no_evaluation_message_is_a_near_copy_of_a_development_message(development, evaluation):
+def test_no_evaluation_message_is_a_near_copy_of_a_development_message(
+    development, development_more, evaluation
+):
     """Held-out messages are written separately, not the tuning ones with a word changed.
 
     Longer messages (six words or more) may share at most 70% of their words with any
-    development message.
+    message in either development file.
     """
-    dev_words = [_words(item["text"]) for item in development]
+    dev_words = [(item["id"], _words(item["text"])) for item in development + development_more]
     near = []
     for item in evaluation:
         words = _words(item["text"])
         if len(words) < 6:
             continue
-        for other in dev_words:
+        for other_id, other in dev_words:
             if len(other) >= 6 and len(words & other) / len(words | other) > 0.7:
-                near.append(item["id"])
+                near.append((item["id"], other_id))
     assert near == []
 
 
