@@ -244,6 +244,11 @@ class _Reader:
                 findings.append(cause)
             elif finding.counted:
                 counted.append((rule, finding))
+                # An overdose taken on purpose is a medical emergency as well.
+                for category in rule.also:
+                    extra = self._finding(rule.name, category, level, start, end, about)
+                    extra.counted = True
+                    findings.append(extra)
         if counted and language.modifier_matcher is not None:
             findings.extend(self._raise(counted))
         return findings
@@ -306,8 +311,12 @@ class _Reader:
         if figure is not None:
             f_start, f_end, name = figure
             return "none", "self", self._finding(name, None, "none", f_start, f_end, "self")
-        if rule.unless is not None:
-            m = rule.unless.search(text)
+        if rule.unless is not None or rule.unless_anywhere is not None:
+            m = None
+            if rule.unless is not None:
+                m = rule.unless.search(text, *self._sentence(start, end))
+            if m is None and rule.unless_anywhere is not None:
+                m = rule.unless_anywhere.search(text)
             if m is not None:
                 return "none", "self", self._cause("context.unless", m.start(), m.end())
         if rule.with_ is not None and rule.with_.search(text) is None:
@@ -323,7 +332,7 @@ class _Reader:
             if general is not None:
                 return "none", "self", self._cause("context.general", *general)
         if about == "someone_else" and language.fiction is not None:
-            m = language.fiction.search(text)
+            m = language.fiction.search(text, *self._sentence(start, end))
             if m is not None:
                 return "none", about, self._cause("context.fiction", m.start(), m.end())
         level = rule.other if about == "someone_else" else rule.level
@@ -382,9 +391,19 @@ class _Reader:
             m = language.reflexive.search(text, start, end)
             if m is not None:
                 return ("self" if m.lastgroup == "self" else "someone_else"), None
-        subject = language.subject.match(text, start, end)
+        # A subject that starts the match or runs into it ("my son's been cutting"),
+        # else the last one before it in its clause, else in its sentence ("he's
+        # collapsed and isn't breathing").
+        subject = None
+        for found in language.subject.finditer(text, self._clause_start(start), end):
+            if found.start() > start and subject is not None:
+                break
+            subject = found
+            if found.start() >= start:
+                break
         if subject is None:
-            for found in language.subject.finditer(text, self._clause_start(start), start):
+            lo = self._sentence(start, end)[0]
+            for found in language.subject.finditer(text, lo, start):
                 subject = found
         if subject is None or subject.lastgroup == "self":
             return "self", None
@@ -419,12 +438,14 @@ class _Reader:
             ):
                 return "context.recovery", r_start, r_end
         cue: tuple[str, int, int] | None = None
+        # The cue may come before the match, after it, or inside it ("hurt me when
+        # I was little"): the whole sentence is searched.
         if language.past_before is not None:
-            m = language.past_before.search(text, lo, start)
+            m = language.past_before.search(text, lo, hi)
             if m is not None:
                 cue = ("context.past", m.start(), m.end())
         if cue is None and language.past_after is not None:
-            m = language.past_after.search(text, end, hi)
+            m = language.past_after.search(text, lo, hi)
             if m is not None:
                 cue = ("context.past", m.start(), m.end())
         if cue is None:
@@ -482,9 +503,9 @@ def _result(findings: list[_Finding], message: str, code: str) -> ScreeningResul
 
 
 def _evidence(findings: list[_Finding], message: str) -> tuple[Evidence, ...]:
-    unique: dict[tuple[str, int, int], _Finding] = {}
+    unique: dict[tuple[str, int, int, str | None], _Finding] = {}
     for f in findings:
-        key = (f.rule, f.start, f.end)
+        key = (f.rule, f.start, f.end, f.category)
         held = unique.get(key)
         if held is None or _RANK[f.level] > _RANK[held.level]:
             unique[key] = f

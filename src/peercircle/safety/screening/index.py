@@ -194,3 +194,22 @@ class PatternIndex:
                 index = m.lastindex
                 assert index is not None
                 yield found[1][index - 1], start, m.end()
+
+
+class IndexGroup:
+    """Several indexes searched one after another, so that entries in different
+    indexes do not hide each other where they start at the same word (a knife
+    is both a means and a weapon)."""
+
+    def __init__(self, indexes: Iterable[PatternIndex]):
+        self._indexes = tuple(indexes)
+
+    def __len__(self) -> int:
+        return sum(len(index) for index in self._indexes)
+
+    def everywhere(self) -> list[str]:
+        return [body for index in self._indexes for body in index.everywhere()]
+
+    def matches(self, text: str) -> Iterator[tuple[int, int, int]]:
+        for index in self._indexes:
+            yield from index.matches(text)

@@ -14,13 +14,14 @@ The steps, in order (each is linear in the length of the text):
    delete zero-width and other invisible characters.
 2. delete apostrophes ("i'm" → "im", "don't" → "dont"); a hyphen between
    letters becomes a space ("self-harm" → "self harm").
-3. leetspeak inside words: 1→i, 3→e, 0→o, 4→a, @→a, $→s, !→i, 5→s, 7→t
+3. leetspeak inside words: 1→i, 3→e, 4→a, 0→o, @→a, $→s, !→i, 5→s, 7→t
    ("su1c1de", "k!ll", "d1e"), but not in numbers, times, ordinals or amounts
    ("30", "4am", "1st", "100mg") and not a "!" that ends a word.
 4. join letters spaced or dotted out ("s u i c i d e", "k.m.s").
-5. collapse repeated letters ("diiieee" → "die", "kill" → "kil"). Rule patterns
-   get the same treatment when they are loaded, so rule authors write words as
-   they are spelled.
+5. collapse repeated letters ("diiieee" → "die", "kill" → "kil"), but keep a
+   double e or o ("soon" is not "son", "see" is not "se"). Rule patterns get
+   the same treatment when they are loaded, so rule authors write words as they
+   are spelled.
 6. respell words from the language files' spelling tables: text-speak
    ("wen" → "when", "cnt" → "cant", "killin" → "killing") and, for the listed
    words, one pair of letters swapped or one inner letter missing ("mysefl",
@@ -78,7 +79,7 @@ CONFUSABLES = {
 APOSTROPHES = frozenset("'\u2018\u2019\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07")
 DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d")
 
-LEET = str.maketrans("1340@$!57", "ieoaasist")
+LEET = str.maketrans("1340@$!57", "ieaoasist")
 
 _FOLD_CACHE: dict[str, str] = {}
 _FOLD_CACHE_LIMIT = 50_000
@@ -253,7 +254,10 @@ _MAYBE_LEET = re.compile(r"[^\W\d_][013457@$!]|[013457@$][^\W\d_]")
 # underscores or asterisks: "s u i c i d e", "k.m.s".
 _SPACED = re.compile(r"(?<!\w)[^\W\d_](?:[ .\-_*]{1,2}[^\W\d_](?!\w)){2,}")
 _SEPARATOR = re.compile(r"[ .\-_*]+")
-_RUN = re.compile(r"([^\W\d_])\1+")
+# A letter repeated: every run of three or more ("diiieee", "sooo"), and a double
+# letter except "ee" and "oo", which tell words apart ("soon" and "son", "see"
+# and "se", "good" and "god").
+_RUN = re.compile(r"([^\W\d_])\1{2,}|([^\W\d_eo])\2")
 
 
 def _deletions(
@@ -405,7 +409,7 @@ def _collapse(text: str, offsets: list[int]) -> tuple[str, list[int]]:
 
 def collapse(word: str) -> str:
     """Step 6 on its own (for rule patterns and word lists)."""
-    return _RUN.sub(r"\1", word)
+    return _RUN.sub(lambda m: m.group()[0], word)
 
 
 def joinable_pattern(stems: Iterable[str]) -> re.Pattern[str] | None:

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from peercircle.safety.screening.index import PatternIndex
+from peercircle.safety.screening.index import IndexGroup, PatternIndex
 from peercircle.safety.screening.normalise import collapse, fold_char, normalise
 
 LEVELS = ("none", "low", "moderate", "high", "imminent")
@@ -52,7 +52,9 @@ class Rule:
     negatable: bool
     resisted: str | None  # the most it can be when the writer says they are holding off
     act: bool  # a past-tense act: a recovery statement anywhere in the message makes it past
-    unless: re.Pattern[str] | None
+    unless: re.Pattern[str] | None  # in the match's sentence, it does not count
+    unless_anywhere: re.Pattern[str] | None  # anywhere in the message, it does not count
+    also: tuple[str, ...]  # more categories it says ("suicide" and "medical_emergency")
     with_: re.Pattern[str] | None  # it counts only where one of these is in the message too
     examples: tuple[str, ...]
     not_examples: tuple[str, ...]
@@ -91,7 +93,7 @@ class Language:
     # where two start at the same word the higher one is found.
     matcher: PatternIndex
     rules: tuple[Rule, ...]
-    modifier_matcher: PatternIndex | None
+    modifier_matcher: IndexGroup | None  # one index a modifier, so none hides another
     modifiers: tuple[Modifier, ...]
     figures: PatternIndex | None
     figure_entries: tuple[Figure, ...]
@@ -300,6 +302,8 @@ RULE_KEYS = frozenset(
         "negatable",
         "act",
         "unless",
+        "unless_anywhere",
+        "also",
         "with",
         "patterns",
         "examples",
@@ -351,7 +355,9 @@ def _rule(
 ) -> tuple[Rule, list[str]]:
     where = f"{code}.toml"
     label = item.get("name") if isinstance(item, dict) else None
-    item = _table(item, f"{where} rule {label or index + 1}", RULE_KEYS)
+    item = _table(
+        item, f"{where} rule {code}.{label}" if label else f"{where} rule {index + 1}", RULE_KEYS
+    )
     name = f"{code}." + _name(item.get("name"), f"{where} rule {index + 1}")
     here = f"{where} rule {name}"
     if name in seen:
@@ -371,6 +377,13 @@ def _rule(
     resisted = item.get("resisted")
     unless = _strings(item.get("unless"), f"{here}.unless")
     with_ = _strings(item.get("with"), f"{here}.with")
+    unless_anywhere = _strings(item.get("unless_anywhere"), f"{here}.unless_anywhere")
+    also = _strings(item.get("also"), f"{here}.also")
+    for more in also:
+        if more not in CATEGORIES or more == category:
+            raise RuleError(f"{here}: also {more!r} is not another of {CATEGORIES}")
+    if also and category is None:
+        raise RuleError(f"{here}: also needs a category")
     for key in ("negatable", "act"):
         if key in item and not isinstance(item[key], bool):
             raise RuleError(f"{here}: {key} is true or false")
@@ -390,6 +403,16 @@ def _rule(
             if unless
             else None
         ),
+        unless_anywhere=(
+            re.compile(
+                _loose_words(
+                    _compile_list(list(unless_anywhere), macros, f"{here}.unless_anywhere")
+                )
+            )
+            if unless_anywhere
+            else None
+        ),
+        also=also,
         with_=(
             re.compile(_loose_words(_compile_list(list(with_), macros, f"{here}.with")))
             if with_
@@ -436,7 +459,11 @@ def parse(code: str, data: dict[str, Any]) -> Language:
     modifier_groups: list[list[str]] = []
     for index, raw in enumerate(data.get("modifier") or []):
         label = raw.get("name") if isinstance(raw, dict) else None
-        item = _table(raw, f"{where} modifier {label or index + 1}", MODIFIER_KEYS)
+        item = _table(
+            raw,
+            f"{where} modifier {code}.{label}" if label else f"{where} modifier {index + 1}",
+            MODIFIER_KEYS,
+        )
         name = f"{code}." + _name(item.get("name"), f"{where} modifier {index + 1}")
         here = f"{where} modifier {name}"
         if name in seen:
@@ -459,10 +486,9 @@ def parse(code: str, data: dict[str, Any]) -> Language:
             )
         )
     modifier_matcher = (
-        PatternIndex(
-            ((n, body) for n, bodies in enumerate(modifier_groups) for body in bodies),
-            before=STRICT_BEFORE,
-            after=STRICT_AFTER,
+        IndexGroup(
+            PatternIndex(((n, body) for body in bodies), before=STRICT_BEFORE, after=STRICT_AFTER)
+            for n, bodies in enumerate(modifier_groups)
         )
         if modifier_groups
         else None
@@ -472,7 +498,11 @@ def parse(code: str, data: dict[str, Any]) -> Language:
     figure_groups: list[list[str]] = []
     for index, raw in enumerate(data.get("figure") or []):
         label = raw.get("name") if isinstance(raw, dict) else None
-        item = _table(raw, f"{where} figure {label or index + 1}", FIGURE_KEYS)
+        item = _table(
+            raw,
+            f"{where} figure {code}.figure.{label}" if label else f"{where} figure {index + 1}",
+            FIGURE_KEYS,
+        )
         name = f"{code}.figure." + _name(item.get("name"), f"{where} figure {index + 1}")
         here = f"{where} figure {name}"
         if name in seen:

@@ -1,0 +1,652 @@
+"""Risk screening of messages (peercircle.safety.screen): behaviour, bad input, evidence,
+and the language files. Pure: no database.
+
+The figures on the held-out evaluation set are in test_screening_figures.py.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from peercircle.safety import (
+    CATEGORIES,
+    ENGINE_VERSION,
+    LEVELS,
+    Evidence,
+    ScreeningResult,
+    languages,
+    screen,
+)
+from peercircle.safety.screening.normalise import normalise
+from peercircle.safety.screening.rules import LANGUAGES_DIR, RuleError, load, load_file, parse
+
+RANK = {level: index for index, level in enumerate(LEVELS)}
+
+
+def at_least(result: ScreeningResult, level: str) -> bool:
+    return RANK[result.level] >= RANK[level]
+
+
+def counted_rules(result: ScreeningResult) -> set[str]:
+    return {e.rule for e in result.evidence if e.level != "none"}
+
+
+# --- The interface ------------------------------------------------------------
+
+
+def test_interface_constants():
+    assert LEVELS == ("none", "low", "moderate", "high", "imminent")
+    assert CATEGORIES == ("suicide", "self_harm", "harm_to_others", "abuse", "medical_emergency")
+    assert set(languages()) >= {"en", "cy", "da"}
+    assert ENGINE_VERSION
+
+
+def test_result_has_what_the_rooms_hook_and_alerts_use():
+    result = screen("I want to kill myself", "en")
+    assert result.level == "high"
+    assert result.categories == frozenset({"suicide"})
+    assert result.about == "self"
+    assert result.language == "en"
+    assert result.needs_human is True
+    assert all(isinstance(e, Evidence) for e in result.evidence)
+    data = result.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["level"] == "high"
+    assert data["categories"] == ["suicide"]
+    assert data["evidence"][0]["rule"] == "en.suicide.intent"
+
+
+def test_ordinary_chat_is_none_and_needs_no_human():
+    result = screen("who's bringing biscuits on thursday")
+    assert result.level == "none"
+    assert result.categories == frozenset()
+    assert result.needs_human is False
+
+
+def test_rooms_hook_and_alert_evidence_accept_the_result(settings):
+    from peercircle.rooms import screening as rooms_screening
+    from peercircle.safety import services
+
+    settings.ROOMS_SCREENING_HOOK = "peercircle.safety.screen"
+    outcome = rooms_screening.screen_message("he hits me when he's drunk", language="en")
+    assert outcome.failed is False
+    assert outcome.level == "high"
+    assert outcome.categories == ["abuse"]
+    evidence = services._evidence(outcome.result)
+    assert evidence and evidence[0]["rule"].startswith("en.abuse.")
+    assert evidence[0]["text"] == "he hits me"
+
+
+# --- Negation, the past, figures of speech ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just worn out",
+        "never would I hurt myself, I just needed a moan",
+        "I have no intention of harming myself, the doctor asked and I told her the truth",
+        "I'm not going to hurt anybody, I just wanted to vent about the council",
+        "I don't want to die, I want things to get better",
+    ],
+)
+def test_negated_risk_is_not_flagged(text):
+    assert screen(text).level in ("none", "low")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I used to self-harm, six years free now",
+        "three years since I last tried to take my life, I feel stronger every month",
+        "I used to think about suicide daily as a teenager, therapy helped me so much",
+        "my friend who was suicidal last year is doing really well now",
+    ],
+)
+def test_risk_that_is_over_is_not_flagged(text):
+    assert screen(text).level in ("none", "low")
+
+
+def test_relapse_after_recovery_is_present_risk():
+    assert at_least(screen("I was two years clean but I cut myself again last night"), "high")
+
+
+def test_past_abuse_disclosed_is_moderate_not_none():
+    result = screen("my stepdad hurt me when I was little")
+    assert result.level == "moderate"
+    assert result.categories == frozenset({"abuse"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this job is killing me",
+        "I'd kill for a cup of tea",
+        "I nearly died laughing at the quiz",
+        "dead tired tonight, early night for me",
+        "I could murder a pint",
+        "the heating bill nearly gave me a heart attack",
+        "cutting down on sugar this month",
+        "tying the rope for the tree swing at the allotment",
+        "jumping in the sea for charity on boxing day, who's joining",
+        "kms 😂 just sent the text meant for my wife to my boss",
+        "I'll kill him if he eats my leftovers again",
+        "watched a documentary about overdoses last night",
+        'volunteer training today was on how to respond if someone says "I want to die"',
+        "took a paracetamol for my headache",
+    ],
+)
+def test_figures_of_speech_topics_and_ordinary_words_are_not_flagged(text):
+    result = screen(text)
+    assert result.level in ("none", "low"), result.evidence
+
+
+def test_the_same_words_meant_literally_are_flagged():
+    assert at_least(screen("I want to die"), "high")
+    assert at_least(screen("I'm going to jump off the bridge"), "high")
+    assert at_least(screen("I'm going to kill my boss"), "high")
+
+
+# --- Who it is about ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "level"),
+    [
+        ("my friend says she wants to kill herself", "suicide", "high"),
+        ("my mate just texted that he's going to jump, what do I do", "suicide", "high"),
+        ("my wife's taken an overdose and she's drifting off", "suicide", "imminent"),
+        ("my son's been cutting, I found blades hidden in his pencil case", "self_harm", "high"),
+        ("my niece told me her dad hits her", "abuse", "high"),
+        ("he's collapsed and isn't breathing", "medical_emergency", "imminent"),
+    ],
+)
+def test_third_party_concern_is_passed_on_about_someone_else(text, category, level):
+    result = screen(text)
+    assert result.about == "someone_else"
+    assert category in result.categories
+    assert at_least(result, level)
+
+
+def test_third_party_passive_wish_is_a_concern_not_none():
+    result = screen("my friend keeps saying she wants to die")
+    assert at_least(result, "moderate")
+    assert result.about == "someone_else"
+
+
+def test_writer_at_risk_is_about_self():
+    assert screen("I cut myself again last night").about == "self"
+
+
+# --- Obfuscation --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kms",
+        "wanna d1e",
+        "sui cidal again",
+        "s u i c i d a l",
+        "gonna k!ll myself",
+        "su1cide is the only option left",
+        "i want to dye",
+        "going to unalive myself",
+        "k*ll myself tonight",
+        "I want to kill mysefl",
+        "thinking about sucide every day",
+        "I’M GOING TO END IT",
+        "ｉ ｗａｎｔ ｔｏ ｄｉｅ",
+    ],
+)
+def test_obfuscated_suicide_statements_are_flagged(text):
+    result = screen(text)
+    assert at_least(result, "high"), (text, result.evidence)
+    assert "suicide" in result.categories
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("sh again last night", "self_harm"),
+        ("cut mysef agen 😔", "self_harm"),
+        ("relapsd, ct again", "self_harm"),
+        ("bf hits me wen hes drunk", "abuse"),
+        ("h3 hurt m3 agen", "abuse"),
+        ("gonna st@b him if he shows up", "harm_to_others"),
+        ("hes not breathng", "medical_emergency"),
+        ("cnt wake her up shes took sumthin", "medical_emergency"),
+    ],
+)
+def test_text_speak_misspellings_and_leetspeak(text, category):
+    result = screen(text)
+    assert at_least(result, "high"), (text, result.evidence)
+    assert category in result.categories
+
+
+def test_dye_for_hair_is_not_a_wish_to_die():
+    assert screen("I want to dye my hair pink").level == "none"
+
+
+# --- Plans, means, timing, goodbyes, overdoses --------------------------------
+
+
+def test_plan_means_and_timing_raise_the_level():
+    assert screen("I want to die").level == "high"
+    assert screen("I've saved up pills and I'm taking them tonight").level == "imminent"
+    assert screen("ending it all 2nite").level == "imminent"
+    result = screen("I've got the tablets counted out on the table")
+    assert result.level == "imminent"
+
+
+def test_timing_modifier_is_in_the_evidence():
+    result = screen("I want to kill myself tonight")
+    assert result.level == "imminent"
+    assert "en.modifier.timing" in counted_rules(result)
+
+
+def test_negated_timing_does_not_raise():
+    assert screen("I want to die but not tonight").level == "high"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is goodbye, thank you all, look after my cat",
+        "thank you all for everything, I won't be around after tonight",
+        "I've written letters to my kids",
+        "🙏 thanks for everything guys. bye",
+        "tell my mum I love her. I'm sorry",
+    ],
+)
+def test_goodbyes_are_imminent(text):
+    assert screen(text).level == "imminent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["bye all, see you thursday", "thank you all for everything, see you in September"],
+)
+def test_ordinary_goodbyes_are_not(text):
+    assert screen(text).level in ("none", "low")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've taken all my tablets",
+        "I've just swallowed a packet of paracetamol",
+        "just necked two boxes of co-codamol",
+    ],
+)
+def test_overdose_already_taken_is_imminent_suicide_and_medical(text):
+    result = screen(text)
+    assert result.level == "imminent"
+    assert {"suicide", "medical_emergency"} <= result.categories
+
+
+def test_accidental_double_dose_is_a_health_worry_not_suicide():
+    result = screen("took my morning meds and then forgot and took them again, feel a bit dizzy")
+    assert result.level == "moderate"
+    assert result.categories == frozenset({"medical_emergency"})
+
+
+def test_anger_with_i_wont_is_moderate():
+    result = screen("I want to smash his car windows, I won't, but god I want to")
+    assert result.level == "moderate"
+    assert result.categories == frozenset({"harm_to_others"})
+
+
+def test_weapon_and_going_now_is_imminent_violence():
+    result = screen("I've got a knife and I'm going round there now")
+    assert result.level == "imminent"
+    assert "harm_to_others" in result.categories
+
+
+def test_risk_buried_in_a_long_message_is_found():
+    text = (
+        "work was ok, had a catch up with my manager about going full time. " * 20
+        + "I've been planning to kill myself once they're settled. "
+        + "anyway how's everyone's week? " * 20
+    )
+    assert at_least(screen(text), "high")
+
+
+# --- Welsh and Danish ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "level"),
+    [
+        ("Dw i eisiau lladd fy hun", "suicide", "high"),
+        ("Dw i ddim eisiau byw ddim mwy", "suicide", "high"),
+        ("Dw i wedi cymryd yr holl dabledi", "medical_emergency", "imminent"),
+        ("Dw i ar y bont", "suicide", "imminent"),
+        ("Dw i wedi anafu fy hun yn fwriadol eto", "self_harm", "high"),
+        ("Mae e'n fy nharo i pan fydd e wedi meddwi", "abuse", "high"),
+        ("Mae e wedi llewygu a dydy e ddim yn anadlu", "medical_emergency", "imminent"),
+        ("Dw i'n mynd i'w frifo fe pan ddaw e adref", "harm_to_others", "high"),
+    ],
+)
+def test_welsh_direct_statements(text, category, level):
+    result = screen(text, "cy")
+    assert result.language == "cy"
+    assert category in result.categories
+    assert at_least(result, level)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dw i ddim yn hunanladdol, jyst wedi cael llond bol",
+        "Mae'r swydd 'ma'n fy lladd i",
+        "Cymerais i fy nhabledi bore 'ma fel arfer",
+    ],
+)
+def test_welsh_negation_figures_and_medicines(text):
+    assert screen(text, "cy").level in ("none", "low")
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "level"),
+    [
+        ("Jeg vil slå mig selv ihjel", "suicide", "high"),
+        ("Jeg vil ikke leve mere", "suicide", "high"),
+        ("Jeg har taget alle mine piller", "medical_emergency", "imminent"),
+        ("Jeg står på broen", "suicide", "imminent"),
+        ("Jeg skærer i mig selv", "self_harm", "high"),
+        ("Han slår mig, når han er fuld, og jeg tør ikke tage hjem", "abuse", "high"),
+        ("Han er faldet om og trækker ikke vejret", "medical_emergency", "imminent"),
+        ("Jeg har en kniv, og jeg tager derover nu", "harm_to_others", "imminent"),
+    ],
+)
+def test_danish_direct_statements(text, category, level):
+    result = screen(text, "da")
+    assert category in result.categories
+    assert at_least(result, level)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bare rolig, jeg er ikke selvmordstruet, bare træt af regnvejret",
+        "Det her job slår mig ihjel",
+        "Jeg er dødtræt",
+        "Tog mine piller i morges som altid",
+    ],
+)
+def test_danish_negation_figures_and_medicines(text):
+    assert screen(text, "da").level in ("none", "low")
+
+
+def test_language_codes_are_read_loosely_and_unknown_ones_fall_back_to_english():
+    assert screen("Jeg vil slå mig selv ihjel", "DA-dk").language == "da"
+    assert screen("I want to die", "xx").language == "en"
+    assert screen("I want to die", None).language == "en"
+
+
+def test_a_message_in_danish_labelled_english_is_still_read_in_danish():
+    assert at_least(screen("jeg vil ikke leve mere, jeg har taget alle mine piller", "en"), "high")
+
+
+# --- Bad input never raises ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, b"I want to die", b"\xff\xfe\x00junk", bytearray(b"kms"), 12345, 3.5, [], {}, object()],
+)
+def test_bad_input_gets_a_result(value):
+    result = screen(value)
+    assert result.level in LEVELS
+
+
+def test_bytes_are_decoded():
+    assert screen(b"I want to kill myself").level == "high"
+
+
+def test_an_object_whose_str_raises_is_bad_input():
+    class Broken:
+        def __str__(self):
+            raise RuntimeError("no")
+
+    assert screen(Broken()).level == "none"
+
+
+def test_huge_text_is_screened_in_windows_and_evidence_points_into_it():
+    filler = "lovely weather today and the group was great. " * 4000
+    text = filler + "I want to kill myself tonight. " + filler
+    result = screen(text)
+    assert result.level == "imminent"
+    for e in result.evidence:
+        assert text[e.start : e.end] == e.text
+
+
+def test_control_characters_and_invisible_letters():
+    assert screen("I want to\u200b kill myself\x00\x07").level == "high"
+    assert screen("\x00\x01\x02" * 1000).level == "none"
+
+
+# --- Evidence points into the original text -----------------------------------
+
+
+def test_evidence_text_is_the_original_words():
+    text = "Honestly?? I W A N T  to   K!LL   mysefl 😞"
+    result = screen(text)
+    assert result.level == "high"
+    for e in result.evidence:
+        assert text[e.start : e.end] == e.text
+    suicide = [e for e in result.evidence if e.category == "suicide"]
+    assert suicide and "K!LL" in suicide[0].text
+
+
+def test_evidence_says_why_a_match_did_not_count():
+    result = screen("I'm not suicidal, just worn out")
+    rules = {e.rule for e in result.evidence}
+    assert "en.suicide.suicidal" in rules
+    assert "en.context.negation" in rules
+    assert all(e.level == "none" for e in result.evidence)
+
+
+RISKY_WORDS = st.sampled_from(
+    [
+        "kill",
+        "myself",
+        "die",
+        "suicide",
+        "cut",
+        "tonight",
+        "pills",
+        "not",
+        "never",
+        "he",
+        "hits",
+        "me",
+        "my",
+        "friend",
+        "she",
+        "wants",
+        "to",
+        "used",
+        "bridge",
+        "goodbye",
+        "k!ll",
+        "s u i",
+        "😂",
+        "…",
+        "'",
+        "’",
+        "\u200b",
+        "ﬁ",
+        "İ",
+        "ß",
+        "Æ",
+        "dø",
+        "ŵ",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text())
+def test_any_text_gets_a_result_with_evidence_inside_it(text):
+    result = screen(text)
+    assert result.level in LEVELS
+    assert result.categories <= set(CATEGORIES)
+    for e in result.evidence:
+        assert 0 <= e.start <= e.end <= len(text)
+        assert text[e.start : e.end] == e.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(RISKY_WORDS, max_size=30).map(" ".join), st.sampled_from(["en", "cy", "da"]))
+def test_risky_word_soup_gets_a_consistent_result(text, language):
+    result = screen(text, language)
+    assert result.level in LEVELS
+    counted = [e for e in result.evidence if e.level != "none"]
+    if result.level == "none":
+        assert not result.categories
+    else:
+        assert max(RANK[e.level] for e in counted) == RANK[result.level]
+    assert result.needs_human == (result.level in ("high", "imminent"))
+    for e in result.evidence:
+        assert text[e.start : e.end] == e.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=200))
+def test_normalised_offsets_map_back_into_the_original(text):
+    norm = normalise(text)
+    assert len(norm.offsets) == len(norm.text)
+    assert all(0 <= o < len(text) for o in norm.offsets)
+    assert norm.offsets == sorted(norm.offsets)
+
+
+# --- The language files -------------------------------------------------------
+
+
+def _rules_with_examples():
+    cases = []
+    for code in languages():
+        for rule in load(code).rules:
+            for example in rule.examples:
+                cases.append(pytest.param(code, rule.name, example, True, id=f"{rule.name}+"))
+            for example in rule.not_examples:
+                cases.append(pytest.param(code, rule.name, example, False, id=f"{rule.name}-"))
+    return cases
+
+
+@pytest.mark.parametrize(("code", "rule", "example", "fires"), _rules_with_examples())
+def test_every_rule_fires_on_its_examples_and_not_on_its_counter_examples(
+    code, rule, example, fires
+):
+    result = screen(example, code)
+    assert (rule in counted_rules(result)) == fires, (example, result.evidence)
+
+
+def test_every_figure_and_modifier_example_is_found():
+    for code in languages():
+        language = load(code)
+        assert language.figures is not None and language.modifier_matcher is not None
+        for figure in language.figure_entries:
+            for example in figure.examples:
+                found = {
+                    language.figure_entries[n].name
+                    for n, _, _ in language.figures.matches(normalise(example).text)
+                }
+                assert figure.name in found, (figure.name, example)
+        for modifier in language.modifiers:
+            for example in modifier.examples:
+                found = {
+                    language.modifiers[n].name
+                    for n, _, _ in language.modifier_matcher.matches(normalise(example).text)
+                }
+                assert modifier.name in found, (modifier.name, example)
+
+
+def test_language_files_load_and_every_rule_has_an_example():
+    for code in languages():
+        language = load_file(LANGUAGES_DIR / f"{code}.toml")
+        assert language.rules
+        for rule in language.rules:
+            assert rule.name.startswith(f"{code}.")
+            assert rule.examples, f"{rule.name} has no examples"
+
+
+def _english() -> dict:
+    with (LANGUAGES_DIR / "en.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["rule"][0].update(patterns=["(?:unclosed"]), "missing )"),
+        (lambda d: d["rule"][0].update(patterns=["(?:\\w+ )+suicide"]), "unbounded repeat"),
+        (lambda d: d["rule"][0].update(patterns=["(kill) myself"]), "capturing"),
+        (lambda d: d["rule"][0].update(level="severe"), "level 'severe'"),
+        (lambda d: d["rule"][0].update(category="sadness"), "category 'sadness'"),
+        (lambda d: d["rule"][0].update(patern=["x"]), "unknown key(s) patern"),
+        (lambda d: d["rule"][0].update(patterns=["{nope} myself"]), "unknown macro {nope}"),
+        (lambda d: d["rule"][0].update(patterns=[]), "no patterns"),
+        (lambda d: d["rule"][0].update(about="everyone"), "about 'everyone'"),
+        (lambda d: d["rule"][1].update(name=d["rule"][0]["name"]), "used twice"),
+    ],
+)
+def test_a_broken_rule_gives_an_error_naming_the_file_and_the_rule(change, message):
+    data = _english()
+    name = data["rule"][0]["name"]
+    change(data)
+    with pytest.raises(RuleError) as caught:
+        parse("en", data)
+    text = str(caught.value)
+    assert "en.toml" in text
+    assert message in text
+    assert f"en.{name}" in text
+
+
+def test_a_file_that_is_not_toml_gives_an_error_naming_the_file(tmp_path: Path):
+    path = tmp_path / "xx.toml"
+    path.write_text('name = "broken\n[[rule]]\n', encoding="utf-8")
+    with pytest.raises(RuleError, match=r"xx\.toml: not valid TOML"):
+        load_file(path)
+
+
+def test_a_missing_context_cue_is_named():
+    data = _english()
+    del data["context"]["negation"]
+    with pytest.raises(RuleError, match=r"en\.toml: context\.negation is required"):
+        parse("en", data)
+
+
+def test_an_organisation_can_add_a_language_as_a_file(tmp_path: Path):
+    path = tmp_path / "xx.toml"
+    path.write_text(
+        """
+name = "Test"
+[context]
+negation = ["nein"]
+negation_filler = ["ich"]
+self = ["ich"]
+other = ["er"]
+reflexive_self = ["mich"]
+reflexive_other = ["sich"]
+[[rule]]
+name = "suicide.intent"
+category = "suicide"
+level = "high"
+patterns = ["will sterben"]
+examples = ["ich will sterben"]
+""",
+        encoding="utf-8",
+    )
+    language = load_file(path)
+    assert [rule.name for rule in language.rules] == ["xx.suicide.intent"]
+    assert language.matcher.everywhere() == []
