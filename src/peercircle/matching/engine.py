@@ -1,0 +1,1283 @@
+"""One-to-one matching of participants with peer supporters. Pure module (no Django import).
+
+``match`` takes participants and supporters (``records.py``) and returns the
+assignment with the highest total score under the hard constraints, solved
+exactly as a min-cost flow with OR-Tools; ``fit`` scores one pair. The rules,
+the two objectives and the optimality check are in docs/matching.md.
+
+How it stays fast and exact on tens of thousands of people:
+
+1. Records become numpy arrays: languages, tags and genders as bitsets, the 21
+   weekly slots as a 32-bit mask, formats as 3 bits.
+2. Candidates. Participants are grouped by (languages, remote formats); each
+   group is scored against only the supporters that share a language and an
+   online or phone format, in blocks, and each participant keeps its ``top_k``
+   best. In-person pairs come from a grid of cells as wide as the maximum
+   distance, so only neighbours are measured, and all of them are kept.
+3. Min-cost flow: participant -> supporter (cost -score), supporter -> sink
+   through one arc per free place (cost rising with each extra person: the
+   load cost is convex, so the cheap places fill first), participant -> sink
+   (left unmatched). "most_matched" adds a constant to every pair that is
+   larger than any difference in score, so more pairs always win.
+4. Optimality check. The candidates are a bound: a pair left out could belong
+   to the optimum. Shortest distances in the residual graph give prices for
+   supporters and participants; a left-out pair can improve the result only
+   if its score beats those prices. Every participant whose left-out pairs
+   might (a cheap bound first, then an exact scan) has them checked, the ones
+   that would improve are added, and the flow is solved again, until none
+   would. The answer is then the optimum over every compatible pair.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+# OR-Tools ships .pyi stubs without a py.typed marker.
+from ortools.graph.python.min_cost_flow import SimpleMinCostFlow  # type: ignore[import-untyped]
+
+from peercircle.matching.records import (
+    DAY_NAMES,
+    FORMATS,
+    OBJECTIVES,
+    SLOTS,
+    Fit,
+    Format,
+    Id,
+    Objective,
+    Pair,
+    Participant,
+    Result,
+    Supporter,
+    Unmatched,
+    UnmatchedCode,
+    Weights,
+)
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+Bool = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.signedinteger]
+
+SCALE = 100  # points per unit of score: weights count to two decimal places
+EARTH_RADIUS_M = 6_371_008.8
+INF = 1 << 61
+IN_PERSON, ONLINE, PHONE = 1, 2, 4
+REMOTE = ONLINE | PHONE
+_FORMAT_BIT = {"in_person": IN_PERSON, "online": ONLINE, "phone": PHONE}
+_SLOT_BIT = {slot: i for i, slot in enumerate(SLOTS)}
+_BLOCK = 2_000_000  # entries per scoring block (rows x supporters): about 8-16 MB each
+_MAX_ROUNDS = 50
+
+DEFAULT_MAX_DISTANCE_KM = 15.0
+DEFAULT_TOP_K = 16
+
+
+# --- points -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Points:
+    """The weights in whole points (``SCALE`` per unit), so the solver's sums are exact."""
+
+    fit: int
+    tag: int
+    slot: int
+    slot_cap: int
+    nearness: int
+    nice: int
+    load: int
+
+    @classmethod
+    def of(cls, w: Weights) -> _Points:
+        def p(x: float) -> int:
+            return round(x * SCALE)
+
+        return cls(
+            p(w.fit), p(w.shared_tag), p(w.shared_slot), int(w.slot_cap), p(w.nearness),
+            p(w.nice_preference), p(w.load),
+        )  # fmt: skip
+
+    def slot_points(self, shared: int) -> int:
+        return self.fit + self.slot * min(shared, self.slot_cap)
+
+
+def _points_to_score(points: int | np.integer) -> float:
+    return int(points) / SCALE
+
+
+# --- encoding -----------------------------------------------------------------------------
+
+
+def _bitsets(rows: Sequence[Iterable[str]], index: Mapping[str, int], words: int) -> U64:
+    out = np.zeros((len(rows), words), dtype=np.uint64)
+    r: list[int] = []
+    b: list[int] = []
+    for i, items in enumerate(rows):
+        for item in items:
+            r.append(i)
+            b.append(index[item])
+    if r:
+        bits = np.asarray(b, dtype=np.int64)
+        np.bitwise_or.at(
+            out,
+            (np.asarray(r, dtype=np.int64), bits // 64),
+            np.left_shift(np.uint64(1), (bits % 64).astype(np.uint64)),
+        )
+    return out
+
+
+def _slot_masks(rows: Sequence[Iterable[str]]) -> npt.NDArray[np.uint32]:
+    return np.fromiter(
+        (sum(1 << _SLOT_BIT[s] for s in items) for items in rows), dtype=np.uint32, count=len(rows)
+    )
+
+
+def _formats(rows: Sequence[Iterable[str]]) -> npt.NDArray[np.uint8]:
+    return np.fromiter(
+        (sum(_FORMAT_BIT[f] for f in items) for items in rows), dtype=np.uint8, count=len(rows)
+    )
+
+
+def _locations(rows: Sequence[tuple[float, float] | None]) -> npt.NDArray[np.float64]:
+    out = np.full((len(rows), 2), np.nan)
+    for i, loc in enumerate(rows):
+        if loc is not None:
+            out[i] = loc
+    return out
+
+
+def _words(n: int) -> int:
+    return max(1, (n + 63) // 64)
+
+
+class _Encoded:
+    """Participants and supporters as numpy arrays (row i = the i-th record given)."""
+
+    def __init__(
+        self, participants: Sequence[Participant], supporters: Sequence[Supporter]
+    ) -> None:
+        self.P, self.S = len(participants), len(supporters)
+        records: list[Participant | Supporter] = [*participants, *supporters]
+        languages = sorted({x for r in records for x in r.languages})
+        tags = sorted(
+            {x for r in records for x in r.tags}
+            | {f.value for p in participants for f in p.preferences if f.kind == "tag"}
+        )
+        genders = sorted(
+            {s.gender for s in supporters if s.gender is not None}
+            | {f.value for p in participants for f in p.preferences if f.kind == "gender"}
+        )
+        lang_index = {x: i for i, x in enumerate(languages)}
+        tag_index = {x: i for i, x in enumerate(tags)}
+        gender_index = {x: i for i, x in enumerate(genders)}
+        self.WL, self.WT, self.WG = _words(len(languages)), _words(len(tags)), _words(len(genders))
+
+        self.p_lang = _bitsets([p.languages for p in participants], lang_index, self.WL)
+        self.s_lang = _bitsets([s.languages for s in supporters], lang_index, self.WL)
+        self.p_fmt = _formats([p.formats for p in participants])
+        self.s_fmt = _formats([s.formats for s in supporters])
+        self.p_slots = _slot_masks([p.slots for p in participants])
+        self.s_slots = _slot_masks([s.slots for s in supporters])
+        self.p_tags = _bitsets([p.tags for p in participants], tag_index, self.WT)
+        self.s_tags = _bitsets([s.tags for s in supporters], tag_index, self.WT)
+        self.p_loc = _locations([p.location for p in participants])
+        self.s_loc = _locations([s.location for s in supporters])
+        self.p_xyz = _unit(self.p_loc)
+        self.s_xyz = _unit(self.s_loc)
+        self.s_gender = _bitsets(
+            [() if s.gender is None else (s.gender,) for s in supporters], gender_index, self.WG
+        )
+        self.s_places = np.fromiter((s.places for s in supporters), np.int64, count=self.S)
+        self.s_caseload = np.fromiter((s.caseload for s in supporters), np.int64, count=self.S)
+
+        def prefs(kind: str, strength: str) -> list[list[str]]:
+            return [
+                [f.value for f in p.preferences if f.kind == kind and f.strength == strength]
+                for p in participants
+            ]
+
+        self.p_must_tags = _bitsets(prefs("tag", "must"), tag_index, self.WT)
+        self.p_nice_tags = _bitsets(prefs("tag", "nice"), tag_index, self.WT)
+        self.p_nice_gender = _bitsets(prefs("gender", "nice"), gender_index, self.WG)
+        # A must about gender holds when the supporter's gender is that one; two
+        # different musts can never both hold (-2).
+        self.p_must_gender = np.full(self.P, -1, dtype=np.int64)
+        for i, values in enumerate(prefs("gender", "must")):
+            distinct = set(values)
+            if len(distinct) == 1:
+                self.p_must_gender[i] = gender_index[distinct.pop()]
+            elif distinct:
+                self.p_must_gender[i] = -2
+        self.s_gender_code = np.full(self.S, -1, dtype=np.int64)
+        for j, s in enumerate(supporters):
+            if s.gender is not None:
+                self.s_gender_code[j] = gender_index[s.gender]
+        self.p_prefs = np.fromiter((bool(p.preferences) for p in participants), bool, self.P)
+        self.max_tags = max((len(p.tags) for p in participants), default=0)
+        self.max_nice = max(
+            (sum(f.strength == "nice" for f in p.preferences) for p in participants), default=0
+        )
+
+        # Exclusions from either side, as sorted keys p * S + s.
+        p_row = {p.id: i for i, p in enumerate(participants)}
+        s_row = {s.id: j for j, s in enumerate(supporters)}
+        keys = {
+            i * self.S + s_row[x] for i, p in enumerate(participants) for x in p.exclusions
+            if x in s_row
+        } | {
+            p_row[x] * self.S + j for j, s in enumerate(supporters) for x in s.exclusions
+            if x in p_row
+        }  # fmt: skip
+        self.excl = np.array(sorted(keys), dtype=np.int64)
+
+    def excluded(self, p: I64, s: I64) -> Bool:
+        if not self.excl.size:
+            return np.zeros(np.broadcast(p, s).shape, dtype=bool)
+        key = p * self.S + s
+        pos = np.minimum(np.searchsorted(self.excl, key), self.excl.size - 1)
+        found: Bool = self.excl[pos] == key
+        return found
+
+    def shares_language(self, p: I64, s: I64) -> Bool:
+        ok = (self.p_lang[p, 0] & self.s_lang[s, 0]) != 0
+        for w in range(1, self.WL):
+            ok |= (self.p_lang[p, w] & self.s_lang[s, w]) != 0
+        result: Bool = ok
+        return result
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+NEG = -1  # the points of a pair that breaks a hard constraint
+
+
+class _Model:
+    """Scores pairs through a small table, so that blocks of pairs cost a few byte-wide passes.
+
+    Apart from distance, a pair's score depends only on the number of slots
+    (ns), tags (nt) and nice preferences (nn) it shares, so each pair gets a
+    code ns + 22 * (nt + (tm + 1) * nn), and tables give its points and its
+    rank (1 = the lowest score any compatible pair can have; 0 = it breaks a
+    constraint: no shared slot, or a must preference unmet).
+    """
+
+    def __init__(self, enc: _Encoded, pts: _Points) -> None:
+        self.enc, self.pts = enc, pts
+        self.tm = enc.max_tags if pts.tag else 0
+        self.nm = enc.max_nice if pts.nice else 0
+        size = 22 * (self.tm + 1) * (self.nm + 1)
+        code = np.arange(size, dtype=np.int64)
+        ns, nt, nn = code % 22, (code // 22) % (self.tm + 1), code // (22 * (self.tm + 1))
+        points = pts.fit + pts.slot * np.minimum(ns, pts.slot_cap) + pts.tag * nt + pts.nice * nn
+        points[ns == 0] = NEG
+        self.points_by_code: I64 = points
+        distinct = np.unique(points[points >= 0])
+        self.points_by_rank: I64 = np.concatenate([[NEG], distinct]).astype(np.int64)
+        rank = np.zeros(size, dtype=np.int64)
+        rank[points >= 0] = np.searchsorted(distinct, points[points >= 0]) + 1
+        self.code_dtype: type[np.unsignedinteger] = np.uint16 if size < (1 << 16) else np.uint32
+        self.rank_dtype: type[np.unsignedinteger] = (
+            np.uint8 if distinct.size < 255 else np.uint16 if distinct.size < 65535 else np.uint32
+        )
+        self.rank_by_code = rank.astype(self.rank_dtype)
+
+    def codes(self, p: Ints, s: Ints, *, prefs: bool = True) -> npt.NDArray[np.unsignedinteger]:
+        """Codes of pairs given as broadcastable index arrays: (n,) and (n,), or (r, 1), (1, c)."""
+        enc, cd = self.enc, self.code_dtype
+        code = np.bitwise_count(enc.p_slots[p] & enc.s_slots[s]).astype(cd)
+        if self.tm:
+            shared = np.bitwise_count(enc.p_tags[p, 0] & enc.s_tags[s, 0]).astype(cd)
+            for w in range(1, enc.WT):
+                shared += np.bitwise_count(enc.p_tags[p, w] & enc.s_tags[s, w])
+            shared *= cd(22)
+            code += shared
+        if prefs:
+            ok = (enc.p_must_gender[p] == -1) | (enc.p_must_gender[p] == enc.s_gender_code[s])
+            for w in range(enc.WT):
+                must = enc.p_must_tags[p, w]
+                ok &= (must & enc.s_tags[s, w]) == must
+            if self.nm:
+                nice = np.zeros(ok.shape, dtype=cd)
+                for w in range(enc.WT):
+                    nice += np.bitwise_count(enc.p_nice_tags[p, w] & enc.s_tags[s, w])
+                for w in range(enc.WG):
+                    nice += np.bitwise_count(enc.p_nice_gender[p, w] & enc.s_gender[s, w])
+                nice *= cd(22 * (self.tm + 1))
+                code += nice
+            code *= ok
+        result: npt.NDArray[np.unsignedinteger] = code
+        return result
+
+    def points(self, p: I64, s: I64) -> I64:
+        """Points of given pairs apart from format and distance; NEG if they cannot be paired
+        (no shared language or slot, a must preference unmet, excluded, no free places)."""
+        enc = self.enc
+        out = self.points_by_code[self.codes(p, s)]
+        bad = ~enc.shares_language(p, s) | enc.excluded(p, s) | (enc.s_places[s] <= 0)
+        result: I64 = np.where(bad, NEG, out)
+        return result
+
+    def nearness(self, metres: I64, max_m: int) -> I64:
+        out: I64 = (self.pts.nearness * (max_m - metres)) // max_m
+        return out
+
+
+def _unit(loc: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Points on the unit sphere (NaN where there is no location)."""
+    lat, lon = np.radians(loc[:, 0]), np.radians(loc[:, 1])
+    out: npt.NDArray[np.float64] = np.stack(
+        [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1
+    )
+    return out
+
+
+def _chord(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Straight-line distance between points on the unit sphere, broadcasting like ``a - b``."""
+    d = a[..., 0] - b[..., 0]
+    total = d * d
+    for i in (1, 2):
+        d = a[..., i] - b[..., i]
+        total += d * d
+    out: npt.NDArray[np.float64] = np.sqrt(total)
+    return out
+
+
+def _metres(chord: npt.NDArray[np.float64]) -> I64:
+    """Great-circle distance in whole metres: one formula for every path, so they agree."""
+    out: I64 = np.rint(2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, chord / 2))).astype(np.int64)
+    return out
+
+
+# --- candidates ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Arcs:
+    """Candidate pairs, sorted by participant then supporter, unique."""
+
+    p: I64
+    s: I64
+    score: I64  # points
+    metres: I64  # in person: distance; -1: online or by phone
+
+    @classmethod
+    def empty(cls) -> _Arcs:
+        e = np.zeros(0, dtype=np.int64)
+        return cls(e, e.copy(), e.copy(), e.copy())
+
+    def keys(self, S: int) -> I64:
+        out: I64 = self.p * S + self.s
+        return out
+
+    @classmethod
+    def union(cls, parts: Sequence[_Arcs], S: int) -> _Arcs:
+        """All of them; where a pair comes more than once, its highest score (meeting in
+        person scores at least as much as the same pair online, so that version stays)."""
+        parts = [a for a in parts if a.p.size]
+        if not parts:
+            return cls.empty()
+        p = np.concatenate([a.p for a in parts])
+        s = np.concatenate([a.s for a in parts])
+        score = np.concatenate([a.score for a in parts])
+        metres = np.concatenate([a.metres for a in parts])
+        key = p * S + s
+        order = np.lexsort((-metres, -score, key))
+        key = key[order]
+        keep = order[np.r_[True, key[1:] != key[:-1]]]
+        return cls(p[keep], s[keep], score[keep], metres[keep])
+
+
+@dataclass(slots=True)
+class _Block:
+    """A block of pairs scored once and kept for the optimality check.
+
+    Remote blocks hold ranks (0: not compatible); in-person blocks hold points
+    with nearness (NEG: not compatible).
+    """
+
+    rows: I64
+    cols: I64
+    values: npt.NDArray[np.integer]
+    in_person: bool
+
+
+@dataclass(slots=True)
+class _Pool:
+    """What candidate generation hands on: the arcs, the blocks, and per participant the
+    highest score among its compatible pairs that were left out (-1: none was)."""
+
+    arcs: _Arcs
+    blocks: list[_Block]
+    theta: I64
+
+
+def _threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _jitter(rows: I64, width: int) -> npt.NDArray[np.uint8]:
+    """A tie-breaker in 0..63 per entry, different from row to row.
+
+    Scores tie often; without it every participant would keep the same tied
+    supporters and the first solution would crowd them.
+    """
+    table = np.random.default_rng(width).integers(0, 64, width + 4096).astype(np.uint8)
+    offsets = (rows.astype(np.uint64) * np.uint64(2654435761) >> np.uint64(7)) % np.uint64(4096)
+    out: npt.NDArray[np.uint8] = np.lib.stride_tricks.sliding_window_view(table, width)[
+        offsets.astype(np.int64)
+    ]
+    return out
+
+
+def _cut(rank: npt.NDArray[np.integer], k: I64, axis: int, passes: int = 6) -> tuple[I64, I64, I64]:
+    """For each line (row if axis=1, column if axis=0): keep about k of its best entries.
+
+    Returns (level, jcut, pruned_top): keep rank > level, and rank == level with
+    jitter < jcut; pruned_top is the highest rank a compatible entry that is not
+    kept can have (0 if every compatible entry is kept). A few passes over the
+    block instead of a partition (many times faster on byte-wide ranks).
+    """
+
+    def line(values: I64) -> I64:
+        out: I64 = values[:, None] if axis == 1 else values[None, :]
+        return out
+
+    level = rank.max(axis=axis).astype(np.int64)
+    above = np.zeros(level.shape, dtype=np.int64)
+    at = np.count_nonzero(rank == line(level), axis=axis).astype(np.int64)
+    for _ in range(passes):
+        short = (above + at < k) & (level > 1)
+        if not short.any():
+            break
+        above = np.where(short, above + at, above)
+        level = np.where(short, level - 1, level)
+        at = np.count_nonzero(rank == line(level), axis=axis).astype(np.int64)
+    need = k - above
+    jcut = np.where(above + at <= k, 64, -(-64 * need // np.maximum(at, 1)))
+    jcut = np.clip(jcut, 0, 64)
+    level = np.maximum(level, 0)
+    pruned_top = np.where(jcut < 64, level, level - 1)
+    pruned_top = np.where(level == 0, 0, np.maximum(pruned_top, 0))
+    return level, jcut, pruned_top
+
+
+@dataclass(slots=True)
+class _Group:
+    """Participants who share languages and remote formats, and the supporters they could meet."""
+
+    rows: I64
+    cols: I64
+
+
+def _groups(enc: _Encoded) -> list[_Group]:
+    remote = (enc.p_fmt & REMOTE).astype(np.uint64)
+    wanted = (remote != 0) & (enc.p_lang != 0).any(axis=1)
+    idx = np.flatnonzero(wanted)
+    if not idx.size or not enc.S:
+        return []
+    key = np.concatenate([enc.p_lang[idx], remote[idx, None]], axis=1)
+    classes, inverse = np.unique(key, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(classes.shape[0] + 1))
+    open_ = enc.s_places > 0
+    groups = []
+    for c in range(classes.shape[0]):
+        lang, fmt = classes[c, :-1], classes[c, -1]
+        ok = open_ & ((enc.s_fmt.astype(np.uint64) & fmt) != 0)
+        ok &= (enc.s_lang & lang[None, :]).any(axis=1)
+        cols = np.flatnonzero(ok)
+        if cols.size:
+            rows = idx[order[bounds[c] : bounds[c + 1]]]
+            groups.append(_Group(rows.astype(np.int64), cols.astype(np.int64)))
+    return groups
+
+
+def _strips(rows: I64, width: int, enc: _Encoded, entries: int) -> list[tuple[I64, bool]]:
+    """Rows in strips of about ``entries`` pairs, each all with or all without preferences
+    (rows without skip that work)."""
+    step = max(1, entries // max(1, width))
+    rows = rows[np.argsort(enc.p_prefs[rows], kind="stable")]
+    split = int(np.searchsorted(enc.p_prefs[rows], True))
+    out = []
+    for lo, hi, has in ((0, split, False), (split, rows.size, True)):
+        for a in range(lo, hi, step):
+            out.append((rows[a : min(hi, a + step)], has))
+    return out
+
+
+def _exclude(
+    enc: _Encoded, rows: I64, cols: I64, values: npt.NDArray[np.integer], bad: int
+) -> None:
+    if not enc.excl.size:
+        return
+    lo = np.searchsorted(enc.excl, rows * enc.S)
+    hi = np.searchsorted(enc.excl, rows * enc.S + enc.S)
+    for r in np.flatnonzero(hi > lo):
+        excluded = enc.excl[lo[r] : hi[r]] - rows[r] * enc.S
+        pos = np.searchsorted(cols, excluded)
+        pos = pos[pos < cols.size]
+        pos = pos[np.isin(cols[pos], excluded)]
+        values[r, pos] = bad
+
+
+_STRIP = 16_000_000  # pairs per strip: a few hundred MB of temporaries at most
+_CUT_STRIP = 3  # a supporter's share of its best participants kept from each strip, x
+
+
+def _remote_strip(
+    model: _Model, rows: I64, cols: I64, prefs: bool, top_k: int, k_cols: I64
+) -> tuple[_Arcs, _Arcs, I64, _Block]:
+    """Rank a strip of pairs (online or phone); keep each row's and each column's best."""
+    enc = model.enc
+    rank = model.rank_by_code[model.codes(rows[:, None], cols[None, :], prefs=prefs)]
+    _exclude(enc, rows, cols, rank, 0)
+    jit = _jitter(rows, cols.size)
+    if top_k >= cols.size:  # every compatible pair
+        level = np.zeros(rows.size, dtype=np.int64)
+        r_level, r_jcut, r_top = level, level + 64, level
+    else:
+        r_level, r_jcut, r_top = _cut(rank, np.full(rows.size, top_k, dtype=np.int64), axis=1)
+    keep = rank > r_level[:, None].astype(rank.dtype)
+    keep |= (rank == r_level[:, None].astype(rank.dtype)) & (jit < r_jcut[:, None])
+    keep &= rank > 0
+    r, c = np.nonzero(keep)
+    row_arcs = _Arcs(rows[r], cols[c], model.points_by_rank[rank[r, c]], np.full(r.size, -1))
+    c_level, c_jcut, _ = _cut(rank, k_cols, axis=0)
+    keep = rank > c_level[None, :].astype(rank.dtype)
+    keep |= (rank == c_level[None, :].astype(rank.dtype)) & (jit < c_jcut[None, :])
+    keep &= rank > 0
+    r, c = np.nonzero(keep)
+    # The column's rank and jitter order its entries when strips are merged.
+    col_arcs = _Arcs(
+        rows[r], cols[c], rank[r, c].astype(np.int64) * 64 + jit[r, c], np.full(r.size, -1)
+    )
+    theta = np.where(r_top > 0, model.points_by_rank[r_top], -1)
+    return row_arcs, col_arcs, theta, _Block(rows, cols, rank, False)
+
+
+def _best_per_supporter(arcs: _Arcs, k: I64, points: Callable[[I64], I64]) -> _Arcs:
+    """Each supporter's k best of the arcs (whose ``score`` holds an ordering key)."""
+    if not arcs.p.size:
+        return arcs
+    order = np.lexsort((-arcs.score, arcs.s))
+    s = arcs.s[order]
+    first = np.searchsorted(s, s)
+    pick = order[(np.arange(s.size) - first) < k[s]]
+    return _Arcs(arcs.p[pick], arcs.s[pick], points(arcs.score[pick]), arcs.metres[pick])
+
+
+def _supporter_k(enc: _Encoded) -> I64:
+    # Enough of a supporter's best participants to fill its places with room to choose.
+    out: I64 = np.clip(2 * enc.s_places + 2, 4, 64)
+    return out
+
+
+def _remote_candidates(model: _Model, groups: list[_Group], top_k: int) -> _Pool:
+    """Each participant's ``top_k`` best supporters online or by phone, and each supporter's
+    best participants, from strips of pairs scored on a few threads."""
+    enc = model.enc
+    theta = np.full(enc.P, -1, dtype=np.int64)
+    k_s = _supporter_k(enc)
+    jobs = []
+    for group in groups:
+        for rows, prefs in _strips(group.rows, group.cols.size, enc, _STRIP):
+            share = -(-_CUT_STRIP * k_s[group.cols] * rows.size // group.rows.size)
+            jobs.append(
+                (rows, group.cols, prefs, np.minimum(k_s[group.cols], np.maximum(share, 2)))
+            )
+    with ThreadPoolExecutor(_threads()) as pool:
+        done = list(pool.map(lambda j: _remote_strip(model, j[0], j[1], j[2], top_k, j[3]), jobs))
+    blocks = []
+    row_parts, col_parts = [], []
+    for row_arcs, col_arcs, strip_theta, block in done:
+        row_parts.append(row_arcs)
+        col_parts.append(col_arcs)
+        theta[block.rows] = strip_theta
+        blocks.append(block)
+    cols = _Arcs.union(col_parts, enc.S) if col_parts else _Arcs.empty()
+    cols = _best_per_supporter(cols, k_s, lambda key: model.points_by_rank[key // 64])
+    arcs = _Arcs.union([*row_parts, cols], enc.S)
+    return _Pool(arcs, blocks, theta)
+
+
+def _in_person_candidates(model: _Model, max_m: int, top_k: int) -> _Pool:
+    """Pairs who both meet in person within max_m: each participant's and each supporter's best.
+
+    Participants are put in cells at least max_m wide where they are, so every
+    supporter within reach is in the participant's cell or a neighbour.
+    """
+    enc = model.enc
+    theta = np.full(enc.P, -1, dtype=np.int64)
+    prow = np.flatnonzero(((enc.p_fmt & IN_PERSON) != 0) & ~np.isnan(enc.p_loc[:, 0]))
+    scol = np.flatnonzero(
+        ((enc.s_fmt & IN_PERSON) != 0) & ~np.isnan(enc.s_loc[:, 0]) & (enc.s_places > 0)
+    )
+    if not prow.size or not scol.size:
+        return _Pool(_Arcs.empty(), [], theta)
+    angle = (max_m + 1) / EARTH_RADIUS_M
+    dlat = math.degrees(angle) * 1.0001
+    top = min(90.0, float(np.abs(enc.p_loc[prow, 0]).max()))
+    cos_top = math.cos(math.radians(top))
+    reach = math.sin(angle) / cos_top if cos_top > 1e-12 else math.inf
+    nlon = 1 if reach >= 1 else max(1, int(360 // (math.degrees(math.asin(reach)) * 1.0001)))
+    width = 360 / nlon
+
+    def cells(loc: npt.NDArray[np.float64]) -> tuple[I64, I64]:
+        ilat = np.floor((loc[:, 0] + 90) / dlat).astype(np.int64)
+        ilon = np.minimum(np.floor((loc[:, 1] + 180) / width).astype(np.int64), nlon - 1)
+        return ilat, ilon
+
+    pi, pj = cells(enc.p_loc[prow])
+    si, sj = cells(enc.s_loc[scol])
+    s_key = si * nlon + sj
+    order = np.argsort(s_key, kind="stable")
+    sorted_keys = s_key[order]
+    p_key = pi * nlon + pj
+    cell_of = np.unique(p_key, return_inverse=True)[1].reshape(-1)
+    by_cell = np.argsort(cell_of, kind="stable")
+    bounds = np.searchsorted(cell_of[by_cell], np.arange(cell_of.max() + 2))
+    k_s = _supporter_k(enc)
+    chord_max = 2 * math.sin(angle / 2)
+    row_parts, col_parts, blocks = [], [], []
+    for c in range(bounds.size - 1):
+        members = by_cell[bounds[c] : bounds[c + 1]]
+        if not members.size:
+            continue
+        ci, cj = pi[members[0]], pj[members[0]]
+        near = []
+        for di in (-1, 0, 1):
+            for dj in sorted({d % nlon for d in (-1, 0, 1)}):
+                key = (ci + di) * nlon + (cj + dj) % nlon
+                lo, hi = np.searchsorted(sorted_keys, [key, key + 1])
+                near.append(order[lo:hi])
+        cols = np.sort(scol[np.concatenate(near)])
+        if not cols.size:
+            continue
+        for rows, prefs in _strips(np.sort(prow[members]), cols.size, enc, _STRIP // 8):
+            points = model.points_by_code[model.codes(rows[:, None], cols[None, :], prefs=prefs)]
+            chord = _chord(enc.p_xyz[rows][:, None, :], enc.s_xyz[cols][None, :, :])
+            ok = (points >= 0) & (chord <= chord_max)
+            ok &= enc.shares_language(rows[:, None], cols[None, :])
+            metres = np.full(ok.shape, max_m + 1, dtype=np.int64)
+            metres[ok] = _metres(chord[ok])
+            ok &= metres <= max_m
+            values = np.where(ok, points + model.nearness(metres, max_m), NEG)
+            _exclude(enc, rows, cols, values, NEG)
+            blocks.append(_Block(rows, cols, values, True))
+            r, cc = _top(values, top_k, axis=1)
+            row_parts.append(_Arcs(rows[r], cols[cc], values[r, cc], metres[r, cc]))
+            counts = np.count_nonzero(values >= 0, axis=1)
+            cut = np.sort(values, axis=1)[:, -top_k] if cols.size > top_k else None
+            if cut is not None:
+                pruned = counts > top_k
+                theta[rows[pruned]] = np.maximum(theta[rows[pruned]], cut[pruned])
+            r, cc = _top(values, int(k_s[cols].max()), axis=0)
+            col_parts.append(_Arcs(rows[r], cols[cc], values[r, cc], metres[r, cc]))
+    cols_arcs = _Arcs.union(col_parts, enc.S)
+    cols_arcs = _best_per_supporter(
+        _Arcs(cols_arcs.p, cols_arcs.s, cols_arcs.score, cols_arcs.metres), k_s, lambda v: v
+    )
+    return _Pool(_Arcs.union([*row_parts, cols_arcs], enc.S), blocks, theta)
+
+
+def _top(values: I64, k: int, axis: int) -> tuple[I64, I64]:
+    """Positions of the k best compatible entries of each row (axis=1) or column (axis=0)."""
+    n = values.shape[axis]
+    if n > k:
+        idx = np.argpartition(values, n - k, axis=axis)
+        idx = idx[:, n - k :] if axis == 1 else idx[n - k :, :]
+    else:
+        idx = np.broadcast_to(
+            np.arange(n)[None, :] if axis == 1 else np.arange(n)[:, None], values.shape
+        )
+    kept = np.take_along_axis(values, idx, axis=axis)
+    a, b = np.nonzero(kept >= 0)
+    if axis == 1:
+        return a.astype(np.int64), idx[a, b].astype(np.int64)
+    return idx[a, b].astype(np.int64), b.astype(np.int64)
+
+
+# --- the flow -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Solution:
+    used: Bool  # per arc
+    bonus: int  # added to every pair's score in the objective ("most_matched")
+    places: I64  # places per supporter the flow could use
+
+
+def _solve(enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective) -> _Solution:
+    P, S = enc.P, enc.S
+    sink = P + S
+    # No supporter can take more people than it has candidate pairs.
+    reach = np.bincount(arcs.s, minlength=S)
+    places = np.minimum(enc.s_places, reach)
+    slot_s = np.repeat(np.arange(S), places)
+    slot_k = np.arange(slot_s.size) - np.repeat(np.cumsum(places) - places, places)
+    slot_cost = pts.load * (enc.s_caseload[slot_s] + slot_k)
+    bonus = 0
+    if objective == "most_matched" and arcs.p.size:
+        # Larger than any difference in total score between two assignments
+        # (each participant's best pair is a candidate, so the top score is
+        # here; no assignment costs more in load than every place filled), so
+        # one more pair always wins.
+        n = np.minimum(enc.s_places, P)
+        load = int((pts.load * (n * enc.s_caseload + n * (n - 1) // 2)).sum())
+        bonus = int(P * int(arcs.score.max()) + load + 1)
+    top = (int(arcs.score.max(initial=0)) + bonus + int(slot_cost.max(initial=0))) * (P + 1)
+    if top >= 1 << 62:
+        raise ValueError(
+            "the weights, caseloads and numbers of people are too large to compare exactly; "
+            "lower the weights"
+        )
+    flow = SimpleMinCostFlow()
+    tails = np.concatenate([arcs.p, np.arange(P), P + slot_s]).astype(np.int32)
+    heads = np.concatenate([P + arcs.s, np.full(P, sink), np.full(slot_s.size, sink)])
+    costs = np.concatenate([-(arcs.score + bonus), np.zeros(P, np.int64), slot_cost])
+    flow.add_arcs_with_capacity_and_unit_cost(
+        tails, heads.astype(np.int32), np.ones(tails.size, dtype=np.int64), costs.astype(np.int64)
+    )
+    supplies = np.ones(P + S + 1, dtype=np.int64)
+    supplies[P:] = 0
+    supplies[sink] = -P
+    flow.set_nodes_supplies(np.arange(P + S + 1, dtype=np.int32), supplies)
+    status = flow.solve()
+    if status != SimpleMinCostFlow.OPTIMAL:
+        raise RuntimeError(f"the min-cost flow solver stopped with status {status!r}")
+    used = np.asarray(flow.flows(np.arange(arcs.p.size, dtype=np.int32))) > 0
+    return _Solution(used.astype(bool), bonus, places)
+
+
+def _distances(enc: _Encoded, pts: _Points, arcs: _Arcs, sol: _Solution) -> tuple[I64, I64] | None:
+    """Shortest distances to the sink in the residual graph (Bellman-Ford, vectorised).
+
+    With them as potentials every arc in the graph has a reduced cost >= 0, so
+    a left-out pair (p, s) could only improve the flow if
+    score + bonus > d_s - d_p. None if they do not settle (never at an optimum).
+    """
+    P, S = enc.P, enc.S
+    weight = arcs.score + sol.bonus
+    used = sol.used
+    matched = np.zeros(P, dtype=bool)
+    matched[arcs.p[used]] = True
+    taken = np.bincount(arcs.s[used], minlength=S)
+    d_p0 = np.where(matched, 0, INF).astype(np.int64)
+    # The supporter's real free places count here, not the ones the flow was
+    # given: a left-out pair may use one.
+    d_s0 = np.where(taken < enc.s_places, pts.load * (enc.s_caseload + taken), INF)
+    d_s0 = d_s0.astype(np.int64)
+    up, us, uw = arcs.p[~used], arcs.s[~used], weight[~used]
+    starts = np.flatnonzero(np.r_[True, up[1:] != up[:-1]]) if up.size else up
+    heads = up[starts]
+    mp, ms, mw = arcs.p[used], arcs.s[used], weight[used]
+    d_p, d_s = d_p0, d_s0
+    for _ in range(P + S + 2):
+        new_p = d_p0.copy()
+        if up.size:
+            best = np.minimum.reduceat(np.minimum(d_s[us], INF) - uw, starts)
+            new_p[heads] = np.minimum(new_p[heads], best)
+        new_s = d_s0.copy()
+        np.minimum.at(new_s, ms, mw + new_p[mp])
+        if np.array_equal(new_p, d_p) and np.array_equal(new_s, d_s):
+            return d_p, d_s
+        d_p, d_s = new_p, new_s
+    return None
+
+
+def _violations(
+    model: _Model, pool: _Pool, arcs: _Arcs, bonus: int, d_p: I64, d_s: I64, top_k: int
+) -> _Arcs:
+    """Left-out pairs that would improve the flow at these prices (empty: it is optimal).
+
+    A left-out pair (p, s) improves it only if score + bonus - d_s > -d_p. No
+    left-out pair of p scores above theta[p], and no supporter in a block is
+    cheaper than the block's lowest price, so most participants are cleared
+    by that bound; the rest are checked pair by pair on the kept blocks.
+    """
+    enc = model.enc
+    limit = -d_p
+    known_any = arcs.keys(enc.S)
+    # A pair in the graph online does not cover the same pair in person, which
+    # scores more; a pair in the graph in person covers both.
+    known_in_person = known_any[arcs.metres >= 0]
+
+    def check(block: _Block) -> _Arcs:
+        known = known_in_person if block.in_person else known_any
+        # Only supporters priced below theta + bonus - limit can take a
+        # left-out pair of that participant: scan those, cheapest first.
+        price = d_s[block.cols]
+        order = np.argsort(price, kind="stable")
+        sorted_price = price[order]
+        theta = pool.theta[block.rows]
+        reach = np.searchsorted(sorted_price, theta + bonus - limit[block.rows], side="left")
+        reach[theta < 0] = 0
+        doubt = np.flatnonzero(reach > 0)
+        if not doubt.size:
+            return _Arcs.empty()
+        doubt = doubt[np.argsort(reach[doubt], kind="stable")]
+        parts = []
+        start = 0
+        while start < doubt.size:
+            # Rows of similar reach together, about _STRIP // 4 pairs at a time.
+            width = int(reach[doubt[start]])
+            stop = start + 1
+            while stop < doubt.size and (stop - start + 1) * int(reach[doubt[stop]]) <= _STRIP // 4:
+                stop += 1
+            sub = doubt[start:stop]
+            width = int(reach[sub].max())
+            start = stop
+            rows, cols = block.rows[sub], order[:width]
+            values = block.values[np.ix_(sub, cols)]
+            points = values.astype(np.int64) if block.in_person else model.points_by_rank[values]
+            gain = np.where(points >= 0, points + bonus - sorted_price[None, :width], -INF)
+            r, c = np.nonzero(gain > limit[rows][:, None])
+            if not r.size:
+                continue
+            p, s = rows[r], block.cols[cols[c]]
+            key = p * enc.S + s
+            at = np.minimum(np.searchsorted(known, key), max(0, known.size - 1))
+            new = known[at] != key if known.size else np.ones(key.size, dtype=bool)
+            r, c, p, s = r[new], c[new], p[new], s[new]
+            # The most improving few per participant are enough for a round.
+            by_gain = np.lexsort((-gain[r, c], p))
+            rank = np.arange(by_gain.size) - np.searchsorted(p[by_gain], p[by_gain])
+            pick = by_gain[rank < top_k]
+            p, s = p[pick], s[pick]
+            metres = np.full(p.size, -1, dtype=np.int64)
+            if block.in_person:
+                metres = _metres(_chord(enc.p_xyz[p], enc.s_xyz[s]))
+            parts.append(_Arcs(p, s, points[r[pick], c[pick]], metres))
+        return _Arcs.union(parts, enc.S)
+
+    with ThreadPoolExecutor(_threads()) as workers:
+        found = list(workers.map(check, pool.blocks))  # in-person blocks come first
+    return _Arcs.union(found, enc.S)
+
+
+# --- explanations -------------------------------------------------------------------------
+
+
+def _and(items: Sequence[str], word: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def _slot_words(slot: str) -> str:
+    day, part = slot.split("-")
+    return f"{DAY_NAMES[day]} {part}s"
+
+
+def _km(metres: int) -> str:
+    if metres < 1000:
+        return "less than 1 km"
+    return f"{metres / 1000:.0f} km"
+
+
+def _tag_words(tag: str, vocabulary: Mapping[str, str] | None) -> str:
+    if vocabulary is not None and vocabulary.get(tag):
+        return vocabulary[tag]
+    return tag.replace("_", " ")
+
+
+def _pair_reasons(
+    p: Participant,
+    s: Supporter,
+    fmt: Format,
+    metres: int,
+    vocabulary: Mapping[str, str] | None,
+    new_people: int,
+) -> tuple[str, ...]:
+    reasons = [f"both {_tag_words(t, vocabulary)}" for t in sorted(p.tags & s.tags)]
+    shared = [slot for slot in SLOTS if slot in p.slots and slot in s.slots]
+    words = [_slot_words(x) for x in shared[:3]]
+    if len(shared) > 3:
+        words.append(f"{len(shared) - 3} more times a week")
+    reasons.append("both free on " + _and(words))
+    if fmt == "in_person":
+        reasons.append(f"{_km(metres)} apart, to meet in person")
+    elif fmt == "online":
+        reasons.append("both can meet online")
+    else:
+        reasons.append("both can talk by phone")
+    for pref in p.preferences:
+        if pref.strength != "nice":
+            continue
+        if pref.kind == "gender" and s.gender == pref.value:
+            reasons.append(f"a supporter of the gender they asked for ({pref.value})")
+        elif pref.kind == "tag" and pref.value in s.tags:
+            reasons.append(f"a supporter they asked for ({_tag_words(pref.value, vocabulary)})")
+    if s.caseload == 0 and new_people == 1:
+        reasons.append("the supporter has no one else yet")
+    return tuple(reasons)
+
+
+_PAIR_WORDS: dict[str, str] = {
+    "no_supporters": "there is no supporter",
+    "no_language": "they do not share a language",
+    "no_format": "they cannot meet in a way both want",
+    "no_time": "they are not free at the same times",
+    "must_preference": "the supporter does not meet the participant's must-have preferences",
+    "excluded": "they may not be paired (they know each other, or an earlier pairing ended "
+    "with a concern)",
+    "no_places": "the supporter has no free places",
+}
+
+
+def _diagnose(model: _Model, p: Participant, i: int, max_m: int) -> tuple[UnmatchedCode, str]:
+    """Why participant i fits no supporter: the first hard constraint that rules them all out."""
+    enc = model.enc
+    if not enc.S:
+        return "no_supporters", "there are no supporters to match with"
+    rows = np.full(enc.S, i, dtype=np.int64)
+    cols = np.arange(enc.S, dtype=np.int64)
+    if not p.languages:
+        return "no_language", "they have not said which languages they speak"
+    ok = enc.shares_language(rows, cols)
+    if not ok.any():
+        return "no_language", "no supporter shares a language"
+    if not p.formats:
+        return "no_format", "they have not said how they would like to meet"
+    can = (enc.s_fmt & (int(enc.p_fmt[i]) & REMOTE)) != 0
+    if p.location is not None and "in_person" in p.formats:
+        placed = np.flatnonzero(~np.isnan(enc.s_loc[:, 0]))
+        near = np.zeros(enc.S, dtype=bool)
+        near[placed] = _metres(_chord(enc.p_xyz[[i]], enc.s_xyz[placed])) <= max_m
+        can |= ((enc.s_fmt & IN_PERSON) != 0) & near
+    ok &= can
+    if not ok.any():
+        if p.formats == {"in_person"} and p.location is None:
+            return "no_format", "they want to meet in person but have not given a location"
+        ways = [
+            f"in person within {max_m / 1000:g} km" if f == "in_person" else
+            ("online" if f == "online" else "by phone")
+            for f in FORMATS if f in p.formats and (f != "in_person" or p.location is not None)
+        ]  # fmt: skip
+        return "no_format", f"no supporter who shares a language can meet {_and(ways, 'or')}"
+    if not p.slots:
+        return "no_time", "they have not given any times they are free"
+    ok &= (enc.s_slots & enc.p_slots[i]) != 0
+    if not ok.any():
+        return "no_time", (
+            "no supporter who shares a language and a way of meeting is free at the same times"
+        )
+    ok &= model.rank_by_code[model.codes(rows, cols)] > 0
+    if not ok.any():
+        musts = [
+            f"a supporter whose gender is {f.value}" if f.kind == "gender" else
+            f"a supporter with the tag {f.value!r}"
+            for f in p.preferences if f.strength == "must"
+        ]  # fmt: skip
+        return "must_preference", (
+            f"no supporter who fits otherwise meets their must-have preferences ({_and(musts)})"
+        )
+    ok &= ~enc.excluded(rows, cols)
+    if not ok.any():
+        return "excluded", (
+            "the only supporters who fit are ones they may not be paired with (they know each "
+            "other, or an earlier pairing ended with a concern)"
+        )
+    return "no_places", "no free places among supporters who fit"
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _check_inputs(
+    participants: object,
+    supporters: object,
+    objective: object,
+    max_distance_km: object,
+    vocabulary: object,
+    top_k: object,
+    weights: object,
+) -> tuple[list[Participant], list[Supporter]]:
+    for name, value in (("participants", participants), ("supporters", supporters)):
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            raise ValueError(f"{name} must be a list of records")
+    people = list(participants)  # type: ignore[call-overload]
+    helpers = list(supporters)  # type: ignore[call-overload]
+    for record in people:
+        if not isinstance(record, Participant):
+            raise ValueError(f"participants must be Participant records, not {record!r}")
+    for record in helpers:
+        if not isinstance(record, Supporter):
+            raise ValueError(f"supporters must be Supporter records, not {record!r}")
+    for kind, records in (("participants", people), ("supporters", helpers)):
+        seen: set[Id] = set()
+        for record in records:
+            if record.id in seen:
+                raise ValueError(f"two {kind} have the id {record.id!r}; ids must be unique")
+            seen.add(record.id)
+    if objective not in OBJECTIVES:
+        raise ValueError(f"the objective is 'best_total' or 'most_matched', not {objective!r}")
+    if not isinstance(weights, Weights):
+        raise ValueError(f"weights must be a Weights record, not {weights!r}")
+    if (
+        isinstance(max_distance_km, bool)
+        or not isinstance(max_distance_km, numbers.Real)
+        or not math.isfinite(float(max_distance_km))
+        or not 0.001 <= float(max_distance_km) <= 20_000
+    ):
+        raise ValueError(
+            f"the maximum distance must be from 0.001 to 20,000 km, not {max_distance_km!r}"
+        )
+    if isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral) or top_k < 1:
+        raise ValueError(f"top_k must be a whole number of at least 1, not {top_k!r}")
+    if vocabulary is not None:
+        if not isinstance(vocabulary, Mapping):
+            raise ValueError("the vocabulary must map each tag to the words for it, or be None")
+        for kind, records in (("participant", people), ("supporter", helpers)):
+            for record in records:
+                wanted = set(record.tags)
+                if isinstance(record, Participant):
+                    wanted |= {f.value for f in record.preferences if f.kind == "tag"}
+                for tag in sorted(wanted):
+                    if tag not in vocabulary:
+                        raise ValueError(
+                            f"{kind} {record.id!r}: the tag {tag!r} is not in the programme's "
+                            "list of tags"
+                        )
+    return people, helpers
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def match(
+    participants: Collection[Participant],
+    supporters: Collection[Supporter],
+    *,
+    weights: Weights | None = None,
+    objective: Objective = "best_total",
+    max_distance_km: float = DEFAULT_MAX_DISTANCE_KM,
+    vocabulary: Mapping[str, str] | None = None,
+    top_k: int = DEFAULT_TOP_K,
+) -> Result:
+    """The best assignment of participants to supporters under the hard constraints.
+
+    ``objective``: "best_total" maximises the total score and may leave people
+    unmatched when matching them would cost more in load than their fit is
+    worth; "most_matched" matches as many people as possible, then takes the
+    highest total score among those assignments. ``vocabulary`` maps each tag
+    allowed in this programme to the words used in reasons ("new_dad": "new
+    dads" gives "both new dads"); without it tags are only checked for form.
+    ``top_k`` bounds the candidates each participant starts with; it changes
+    speed, not the answer (see docs/matching.md). Bad input raises ValueError.
+    """
+    weights = Weights() if weights is None else weights
+    people, helpers = _check_inputs(
+        participants, supporters, objective, max_distance_km, vocabulary, top_k, weights
+    )
+    if not people:
+        return Result((), (), objective, 0.0, 0.0, True, 0, 0)
+    pts = _Points.of(weights)
+    max_m = max(1, round(float(max_distance_km) * 1000))
+    enc = _Encoded(people, helpers)
+    model = _Model(enc, pts)
+    pool = _pool(model, max_m, int(top_k))
+    arcs = pool.arcs
+    rounds, optimal = 0, True
+    while True:
+        rounds += 1
+        sol = _solve(enc, pts, arcs, objective)
+        if not (pool.theta >= 0).any():
+            break  # no compatible pair was left out
+        distances = _distances(enc, pts, arcs, sol)
+        if distances is None:
+            optimal = False
+            break
+        extra = _violations(model, pool, arcs, sol.bonus, *distances, int(top_k))
+        if not extra.p.size:
+            break
+        if rounds >= _MAX_ROUNDS:
+            optimal = False
+            break
+        arcs = _Arcs.union([arcs, extra], enc.S)
+    return _result(people, helpers, model, arcs, sol, objective, vocabulary, max_m, optimal,
+                   rounds)  # fmt: skip
+
+
+def _pool(model: _Model, max_m: int, top_k: int) -> _Pool:
+    remote = _remote_candidates(model, _groups(model.enc), top_k)
+    near = _in_person_candidates(model, max_m, top_k)
+    return _Pool(
+        _Arcs.union([near.arcs, remote.arcs], model.enc.S),
+        [*near.blocks, *remote.blocks],
+        np.maximum(near.theta, remote.theta),
+    )
+
+
+def _result(
+    people: list[Participant],
+    helpers: list[Supporter],
+    model: _Model,
+    arcs: _Arcs,
+    sol: _Solution,
+    objective: Objective,
+    vocabulary: Mapping[str, str] | None,
+    max_m: int,
+    optimal: bool,
+    rounds: int,
+) -> Result:
+    enc, pts = model.enc, model.pts
+    used = np.flatnonzero(sol.used)
+    new_people = np.bincount(arcs.s[used], minlength=enc.S)
+    partner = np.full(enc.P, -1, dtype=np.int64)
+    partner[arcs.p[used]] = used
+    pairs: list[Pair] = []
+    unmatched: list[Unmatched] = []
+    has_arcs = np.zeros(enc.P, dtype=bool)
+    has_arcs[arcs.p] = True
+    free = new_people < enc.s_places
+    free_arc = np.zeros(enc.P, dtype=bool)
+    free_arc[arcs.p[free[arcs.s]]] = True
+    for i, p in enumerate(people):
+        a = int(partner[i])
+        if a >= 0:
+            j = int(arcs.s[a])
+            s = helpers[j]
+            metres = int(arcs.metres[a])
+            fmt: Format = (
+                "in_person" if metres >= 0 else ("online" if "online" in p.formats & s.formats
+                                                 else "phone")
+            )  # fmt: skip
+            pairs.append(
+                Pair(
+                    p.id,
+                    s.id,
+                    fmt,
+                    _points_to_score(arcs.score[a]),
+                    _pair_reasons(p, s, fmt, metres, vocabulary, int(new_people[j])),
+                    round(metres / 1000, 1) if metres >= 0 else None,
+                )  # fmt: skip
+            )
+        elif not has_arcs[i]:
+            unmatched.append(Unmatched(p.id, *_diagnose(model, p, i, max_m)))
+        elif objective == "best_total" and free_arc[i]:
+            unmatched.append(
+                Unmatched(
+                    p.id,
+                    "load",
+                    "the supporters who fit and have places left already support enough people "
+                    "that, with this programme's load weight, one more costs more than this fit "
+                    "is worth",
+                )  # fmt: skip
+            )
+        elif objective == "best_total":
+            unmatched.append(
+                Unmatched(
+                    p.id, "taken", "every supporter who fits was given to someone with a better fit"
+                )  # fmt: skip
+            )
+        else:
+            unmatched.append(
+                Unmatched(
+                    p.id,
+                    "taken",
+                    "every supporter who fits was given to someone else, "
+                    "so that as many people as possible are matched",
+                )  # fmt: skip
+            )
+    fit_points = int(arcs.score[used].sum())
+    load_points = sum(
+        pts.load * sum(int(enc.s_caseload[j]) + k for k in range(int(n)))
+        for j, n in enumerate(new_people) if n
+    )  # fmt: skip
+    return Result(
+        tuple(pairs), tuple(unmatched), objective,
+        _points_to_score(fit_points - load_points), _points_to_score(load_points),
+        optimal, rounds, int(arcs.p.size),
+    )  # fmt: skip
+
+
+def fit(
+    participant: Participant,
+    supporter: Supporter,
+    *,
+    weights: Weights | None = None,
+    max_distance_km: float = DEFAULT_MAX_DISTANCE_KM,
+    vocabulary: Mapping[str, str] | None = None,
+) -> Fit:
+    """How one pair fits, scored exactly as ``match`` scores it, or the rule it breaks.
+
+    Free places count: a supporter with none fits no one.
+    """
+    weights = Weights() if weights is None else weights
+    people, helpers = _check_inputs(
+        [participant], [supporter], "best_total", max_distance_km, vocabulary, 1, weights
+    )
+    pts = _Points.of(weights)
+    max_m = max(1, round(float(max_distance_km) * 1000))
+    enc = _Encoded(people, helpers)
+    model = _Model(enc, pts)
+    zero = np.zeros(1, dtype=np.int64)
+    base = int(model.points(zero, zero)[0])
+    fmt: Format | None = None
+    score, metres = -1, -1
+    if base >= 0:
+        shared = participant.formats & supporter.formats
+        if "in_person" in shared and participant.location and supporter.location:
+            d = _metres(_chord(enc.p_xyz[[0]], enc.s_xyz[[0]]))
+            if int(d[0]) <= max_m:
+                fmt, metres = "in_person", int(d[0])
+                score = base + int(model.nearness(d, max_m)[0])
+        if fmt is None and shared & {"online", "phone"}:
+            fmt = "online" if "online" in shared else "phone"
+            score = base
+    if fmt is None:
+        code, _ = _diagnose(model, participant, 0, max_m)
+        return Fit(False, 0.0, None, None, (_PAIR_WORDS[code],))
+    return Fit(
+        True, _points_to_score(score), fmt,
+        round(metres / 1000, 1) if metres >= 0 else None,
+        _pair_reasons(participant, supporter, fmt, metres, vocabulary, 1),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Compatible pairs as arrays of row numbers into the records given, sorted by participant.
+
+    ``points`` is the pair's score x SCALE; ``metres`` the distance for an
+    in-person pair, -1 for online or phone.
+    """
+
+    participant: I64
+    supporter: I64
+    points: I64
+    metres: I64
+
+
+def candidates(
+    participants: Collection[Participant],
+    supporters: Collection[Supporter],
+    *,
+    weights: Weights | None = None,
+    max_distance_km: float = DEFAULT_MAX_DISTANCE_KM,
+    top_k: int | None = DEFAULT_TOP_K,
+) -> Candidates:
+    """The pairs ``match`` starts from: each participant's ``top_k`` best online or phone
+    pairs and every in-person pair within reach; with ``top_k=None``, every compatible pair.
+
+    For baselines and independent checks (bench/matching.py, the tests).
+    """
+    weights = Weights() if weights is None else weights
+    people, helpers = _check_inputs(
+        participants, supporters, "best_total", max_distance_km, None, top_k or 1, weights
+    )
+    enc = _Encoded(people, helpers)
+    model = _Model(enc, _Points.of(weights))
+    max_m = max(1, round(float(max_distance_km) * 1000))
+    arcs = _pool(model, max_m, max(1, enc.S) if top_k is None else top_k).arcs
+    return Candidates(arcs.p, arcs.s, arcs.score, arcs.metres)
