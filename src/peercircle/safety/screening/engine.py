@@ -176,13 +176,85 @@ def _joinable() -> re.Pattern[str] | None:
     return joinable_pattern(stems)
 
 
+# Words ending in "in" that are words in their own right, not "-ing" with the g
+# dropped ("thin" is not "thing").
+_NOT_DROPPED_G = frozenset(
+    [
+        "again",
+        "begin",
+        "within",
+        "main",
+        "pain",
+        "rain",
+        "brain",
+        "train",
+        "chain",
+        "plain",
+        "grain",
+        "drain",
+        "stain",
+        "gain",
+        "coin",
+        "join",
+        "skin",
+        "thin",
+        "twin",
+        "spin",
+        "chin",
+        "shin",
+        "ruin",
+        "cabin",
+        "robin",
+        "basin",
+        "cousin",
+        "margin",
+        "origin",
+        "penguin",
+        "muffin",
+        "violin",
+        "dolphin",
+        "raisin",
+        "pumpkin",
+        "napkin",
+        "vitamin",
+        "insulin",
+        "heroin",
+        "aspirin",
+        "toxin",
+        "protein",
+        "latin",
+        "admin",
+        "login",
+        "bin",
+        "sin",
+        "win",
+        "kin",
+        "tin",
+        "pin",
+        "fin",
+        "din",
+        "lin",
+    ]
+)
+_ING = re.compile(r"[^\W\d_]{3,}ing(?![^\W\d_])")
+
+
 @cache
 def _spelling() -> dict[str, str]:
     loaded = [load(code) for code in languages()]
-    return spelling_table(
+    table = spelling_table(
         (pair for language in loaded for pair in language.spelling),
         (word for language in loaded for word in language.fuzzy),
     )
+    # Text-speak drops the g of "-ing" ("bleedin", "foamin"): every "-ing" word
+    # the rules use is read when written that way.
+    for language in loaded:
+        for body in language.matcher.bodies():
+            for word in _ING.findall(body):
+                dropped = word[:-1]
+                if dropped not in _NOT_DROPPED_G:
+                    table.setdefault(dropped, word)
+    return table
 
 
 @cache
@@ -326,11 +398,12 @@ class _Reader:
             if negation is not None:
                 return "none", "self", self._cause("context.negation", *negation)
 
+        general = self._general(start)
+        if general is not None:
+            return "none", "self", self._cause("context.general", *general)
         about = rule.about
         if about in ("auto", "subject"):
-            about, general = self._about(start, end, reflexive=about == "auto")
-            if general is not None:
-                return "none", "self", self._cause("context.general", *general)
+            about = self._about(start, end, reflexive=about == "auto")
         if about == "someone_else" and language.fiction is not None:
             m = language.fiction.search(text, *self._sentence(start, end))
             if m is not None:
@@ -367,33 +440,33 @@ class _Reader:
         return m.start(), m.end()
 
     def _negation_after(self, end: int) -> tuple[int, int] | None:
-        """A negation that follows the match in its clause ("... hasn't crossed my mind")."""
+        """A negation that follows the match in its sentence ("... hasn't crossed my
+        mind", "..., not in a bad way")."""
         pattern = self.language.negation_after
         if pattern is None:
             return None
-        hi = min(len(self.text), end + REACH)
-        stop = self.language.clause_break.search(self.text, end + 1, hi)
-        m = pattern.search(self.text, end, stop.start() if stop is not None else hi)
+        m = pattern.search(self.text, end, self._sentence(end, end)[1])
         if m is None:
             return None
         return m.start(), m.end()
 
-    def _about(
-        self, start: int, end: int, *, reflexive: bool
-    ) -> tuple[str, tuple[int, int] | None]:
+    def _general(self, start: int) -> tuple[int, int] | None:
+        """A cue earlier in the match's clause that it is about people in general
+        ("if someone says...", "people who...", training), not a person."""
+        m = self.language.general.search(self.text, self._clause_start(start), start)
+        return None if m is None else (m.start(), m.end())
+
+    def _about(self, start: int, end: int, *, reflexive: bool) -> str:
         """Who a match is about: a reflexive word in it ("kill herself"), else the
-        subject that starts it ("she wants to die"), else the last subject before
-        it in its clause. A general subject ("if someone", "people who") is a cause
-        not to count it."""
+        subject that starts it or runs into it ("she wants to die", "my son's been
+        cutting"), else the last subject before it in its clause, else in its
+        sentence ("he's collapsed and isn't breathing")."""
         language = self.language
         text = self.text
         if reflexive:
             m = language.reflexive.search(text, start, end)
             if m is not None:
-                return ("self" if m.lastgroup == "self" else "someone_else"), None
-        # A subject that starts the match or runs into it ("my son's been cutting"),
-        # else the last one before it in its clause, else in its sentence ("he's
-        # collapsed and isn't breathing").
+                return "self" if m.lastgroup == "self" else "someone_else"
         subject = None
         for found in language.subject.finditer(text, self._clause_start(start), end):
             if found.start() > start and subject is not None:
@@ -406,10 +479,8 @@ class _Reader:
             for found in language.subject.finditer(text, lo, start):
                 subject = found
         if subject is None or subject.lastgroup == "self":
-            return "self", None
-        if subject.lastgroup == "general":
-            return "self", (subject.start(), subject.end())
-        return "someone_else", None
+            return "self"
+        return "someone_else"
 
     def _sentence(self, start: int, end: int) -> tuple[int, int]:
         text = self.text
@@ -425,34 +496,42 @@ class _Reader:
 
         A recovery cue in its sentence ("six years free now"), or anywhere in the
         message for a past act, makes it over unless a relapse cue is in its
-        sentence ("again", "relapsed"); a plain past cue ("used to", "when I was
-        little") makes it over unless a present cue is in its sentence.
+        sentence ("again", "relapsed"). A plain past cue in its sentence ("used
+        to", "when I was little") makes it over unless a relapse cue is in the
+        sentence or a present cue ("now", "tonight") is in the match's own clause
+        and is not part of the past cue ("a year ago tonight").
         """
         language = self.language
         text = self.text
         lo, hi = self._sentence(start, end)
         relapse = language.relapse
-        for r_start, r_end in self._recovery_spans():
-            if (rule.act or (lo <= r_start and r_end <= hi)) and (
-                relapse is None or relapse.search(text, lo, hi) is None
-            ):
-                return "context.recovery", r_start, r_end
+        relapsed = relapse is not None and relapse.search(text, lo, hi) is not None
+        if not relapsed:
+            for r_start, r_end in self._recovery_spans():
+                if rule.act or (lo <= r_start and r_end <= hi):
+                    return "context.recovery", r_start, r_end
         cue: tuple[str, int, int] | None = None
         # The cue may come before the match, after it, or inside it ("hurt me when
         # I was little"): the whole sentence is searched.
-        if language.past_before is not None:
-            m = language.past_before.search(text, lo, hi)
-            if m is not None:
-                cue = ("context.past", m.start(), m.end())
-        if cue is None and language.past_after is not None:
-            m = language.past_after.search(text, lo, hi)
-            if m is not None:
-                cue = ("context.past", m.start(), m.end())
-        if cue is None:
+        for pattern in (language.past_before, language.past_after):
+            if cue is None and pattern is not None:
+                m = pattern.search(text, lo, hi)
+                if m is not None:
+                    cue = ("context.past", m.start(), m.end())
+        if cue is None or relapsed:
             return None
-        if language.present is not None and language.present.search(text, lo, hi) is not None:
-            return None
+        if language.present is not None:
+            c_lo = min(self._clause_start(start), start)
+            c_hi = self._clause_end(end)
+            for m in language.present.finditer(text, c_lo, c_hi):
+                if m.end() <= cue[1] or m.start() >= cue[2]:
+                    return None
         return cue
+
+    def _clause_end(self, end: int) -> int:
+        hi = min(len(self.text), end + REACH)
+        stop = self.language.clause_break.search(self.text, end, hi)
+        return stop.start() if stop is not None else hi
 
     def _recovery_spans(self) -> list[tuple[int, int]]:
         if self._recovery is None:

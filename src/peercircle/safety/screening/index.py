@@ -156,6 +156,10 @@ class PatternIndex:
     def __len__(self) -> int:
         return len(self._alternatives)
 
+    def bodies(self) -> list[str]:
+        """Every alternative, as given."""
+        return [body for _, body, _ in self._alternatives]
+
     def everywhere(self) -> list[str]:
         """The alternatives tried at every word (no prefix could be told)."""
         return [body for _, body, found in self._alternatives if found is None]

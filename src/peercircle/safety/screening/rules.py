@@ -107,7 +107,8 @@ class Language:
     recovery: re.Pattern[str] | None
     relapse: re.Pattern[str] | None  # cancels a recovery cue in the same sentence
     resisting: re.Pattern[str] | None  # "I won't", "I'm holding on"
-    subject: re.Pattern[str]  # groups "general", "other", "self"
+    subject: re.Pattern[str]  # groups "other", "self"
+    general: re.Pattern[str]  # the topic in general, not a person: cancels a match
     reflexive: re.Pattern[str]  # groups "self", "other"
     fiction: re.Pattern[str] | None
 
@@ -209,12 +210,103 @@ def _check(pattern: str, where: str) -> None:
         raise RuleError(f"{where}: {error} in {pattern!r}") from error
 
 
+def _skip_class(pattern: str, i: int) -> int:
+    """The index after the character class that starts at ``pattern[i] == "["``."""
+    end = i + 1
+    if end < len(pattern) and pattern[end] == "^":
+        end += 1
+    if end < len(pattern) and pattern[end] == "]":
+        end += 1
+    while end < len(pattern) and pattern[end] != "]":
+        end += 2 if pattern[end] == "\\" else 1
+    return end + 1
+
+
+def _closing(pattern: str, i: int) -> int:
+    """The index of the ")" that closes the group opened at ``pattern[i]``."""
+    depth = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _skip_class(pattern, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise RuleError(f"unbalanced parentheses in {pattern!r}")
+
+
+def _alternatives(body: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    last = 0
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _skip_class(body, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(body[last:i])
+            last = i + 1
+        i += 1
+    parts.append(body[last:])
+    return parts
+
+
+def bound_lookaheads(pattern: str) -> str:
+    """Close every alternative of a lookahead that ends in a word with a word
+    boundary, so that ``cutting(?! (?:the|a|in))`` excludes "cutting a" but not
+    "cutting and"."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif ch == "[":
+            end = _skip_class(pattern, i)
+            out.append(pattern[i:end])
+            i = end
+        elif pattern.startswith(("(?!", "(?="), i):
+            close = _closing(pattern, i)
+            fixed = []
+            for alternative in _alternatives(pattern[i + 3 : close]):
+                alternative = bound_lookaheads(alternative)
+                tail = alternative[-1:]
+                escaped = alternative[-2:-1] == "\\"
+                if (tail.isalpha() or tail == ")") and not escaped:
+                    alternative += r"(?!\w)"
+                fixed.append(alternative)
+            out.append(pattern[i : i + 3] + "|".join(fixed) + ")")
+            i = close + 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
 def _compile_each(patterns: list[str], macros: dict[str, str], where: str) -> list[str]:
     parts = []
     for pattern in patterns:
         if not isinstance(pattern, str) or not pattern:
             raise RuleError(f"{where}: patterns must be non-empty strings")
-        expanded = normalise_pattern(expand(pattern, macros, where))
+        expanded = bound_lookaheads(normalise_pattern(expand(pattern, macros, where)))
         _check(expanded, where)
         parts.append(expanded)
     return parts
@@ -529,8 +621,6 @@ def parse(code: str, data: dict[str, Any]) -> Language:
     negation = cues("negation")
     filler = cues("negation_filler")
     subject_parts = [f"(?P<other>{cues('other')})", f"(?P<self>{cues('self')})"]
-    if context.get("general"):
-        subject_parts.insert(0, f"(?P<general>{cues('general')})")
     here = f"{where} context.clause_break_words"
     breaks = list(_strings(context.get("clause_break_words"), here))
     break_words = _compile_list(breaks, macros, here)
@@ -578,6 +668,11 @@ def parse(code: str, data: dict[str, Any]) -> Language:
         relapse=_optional(context, "relapse", macros, where),
         resisting=_optional(context, "resisting", macros, where),
         subject=re.compile(_words("|".join(subject_parts))),
+        general=(
+            re.compile(_loose_words(cues("general")))
+            if context.get("general")
+            else re.compile(r"(?!)")
+        ),
         reflexive=re.compile(
             _words(f"(?P<self>{cues('reflexive_self')})|(?P<other>{cues('reflexive_other')})")
         ),
