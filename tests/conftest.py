@@ -5,7 +5,9 @@ the outsider, who is a coordinator of a different organisation and must see
 nothing of Riverside's:
 
 - participant (Sam): a member; sees groups, their own enrolments, pseudonyms only.
-- volunteer (Alex): facilitates the men's group; takes its register; pseudonyms only.
+- volunteer (Alex): an active volunteer peer supporter (screened, trained by Jo,
+  background check current); facilitates the men's group; takes its register;
+  pseudonyms only.
 - coordinator (Jo): manages programmes, groups, waiting lists, registers; may read
   real names and contact details (audited).
 - safeguarding lead (Priya): may read contact details (audited); does not manage groups.
@@ -23,7 +25,13 @@ from django.core.cache import cache
 from peercircle.accounts.consent import Purpose
 from peercircle.accounts.services import consent_give
 from peercircle.programmes.services import group_create, programme_create
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, next_weekday
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    make_active_volunteer,
+    next_weekday,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +65,10 @@ def participant(org):
 
 
 @pytest.fixture
-def volunteer(org):
-    return _persona(org, "volunteer", "alex", "Alex")
+def volunteer(org, coordinator):
+    user = _persona(org, "volunteer", "alex", "Alex")
+    make_active_volunteer(user, org, trainer=coordinator)
+    return user
 
 
 @pytest.fixture

@@ -101,3 +101,53 @@ class GroupFactory(factory.django.DjangoModelFactory):
     start_time = dt.time(19, 0)
     duration_minutes = 120
     start_date = factory.LazyFunction(lambda: next_weekday(0))
+
+
+def make_active_volunteer(
+    user: User,
+    organisation: Organisation,
+    *,
+    trainer: User,
+    roles: tuple[str, ...] = ("facilitate", "one_to_one"),
+):
+    """Take ``user`` through the volunteer pipeline with the services, as a
+    coordinator (``trainer``) would: application, screening (references, an
+    interview), training (every required module completed and signed off), a
+    current background check, active. Returns the profile."""
+    from peercircle.volunteers import services
+    from peercircle.volunteers.gate import organisation_today
+    from peercircle.volunteers.models import TrainingModule
+
+    today = organisation_today(organisation)
+    profile = services.application_submit(
+        person=user,
+        organisation=organisation,
+        lived_experience="I lived with depression for years, and a peer group helped me.",
+        languages=["English"],
+        availability=["mon_evening", "thu_evening"],
+        roles_wanted=list(roles),
+    )
+    services.volunteer_screen(actor=trainer, profile=profile)
+    for number in range(services.policy_for(organisation).references_required):
+        reference = services.reference_add(
+            actor=trainer, profile=profile, referee_name=f"Referee {number}", relationship="tutor"
+        )
+        services.reference_receive(actor=trainer, reference=reference, satisfactory=True)
+    services.interview_record(actor=trainer, profile=profile, held_on=today, outcome="proceed")
+    services.volunteer_train(actor=trainer, profile=profile)
+    for module in TrainingModule.objects.filter(organisation=organisation, is_active=True):
+        if not any(module.required_for_role(role) for role in roles):
+            continue
+        completion = services.module_complete(
+            actor=user, profile=profile, module=module, reflection="I will listen more."
+        )
+        services.module_sign_off(actor=trainer, completion=completion)
+    services.check_record(
+        actor=trainer,
+        profile=profile,
+        kind="Enhanced DBS",
+        checked_on=today - dt.timedelta(days=30),
+        expires_on=today + dt.timedelta(days=3 * 365),
+        outcome="clear",
+    )
+    return services.volunteer_activate(actor=trainer, profile=profile)

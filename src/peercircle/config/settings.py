@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "peercircle.rooms",
     "peercircle.safety",
     "peercircle.questionnaires",
+    "peercircle.volunteers",
 ]
 
 MIDDLEWARE = [

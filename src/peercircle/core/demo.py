@@ -8,6 +8,9 @@ Live rooms (rooms.services) get a standing room for the online men's group, so
 that a demo login can always try a live room, a one-to-one pairing with a short
 conversation, and a message in the supporters' room. Safeguarding
 (safety.services) gets a duty rota and one open concern for the lead to try.
+Volunteers (volunteers.services) are taken through the pipeline to active,
+trained and checked before they facilitate; one member has applied; there is
+supervision, wellbeing check-ins, hours this month and supporters' events.
 
 Idempotent: every step looks for what it would create (by sign-in name, by
 programme or group name) and leaves it alone when it is there, so running it
@@ -624,6 +627,8 @@ def demo_seed(*, today: dt.date | None = None) -> DemoResult:
 
         people = {person.username: _person(person, organisation, result) for person in PEOPLE}
         coordinator = people["coordinator"]
+        # Volunteers are active, trained and checked before they facilitate.
+        _volunteers(organisation, people, result)
 
         programmes: dict[str, Programme] = {}
         for spec in PROGRAMMES:
@@ -658,6 +663,7 @@ def demo_seed(*, today: dt.date | None = None) -> DemoResult:
         _rooms(organisation, people, groups, result)
         _safety(organisation, people, today, result)
         _questionnaires(organisation, people, programmes, groups, result)
+        _volunteer_life(organisation, people, result)
     return result
 
 
@@ -829,6 +835,240 @@ def _rooms(
         _converse(Room.objects.get(pairing=pairing), people, PAIRING_MESSAGES, result)
 
     _converse(room_supporters(organisation=organisation), people, SUPPORTERS_MESSAGES, result)
+
+
+#: Each demo volunteer's application: the lived experience they share, their
+#: languages, when they are free, what they do. Fictional, like the people.
+VOLUNTEERING: dict[str, dict[str, Any]] = {
+    "volunteer": {
+        "lived_experience": (
+            "Depression and anxiety after I was made redundant at 48. A men's group got me "
+            "talking again."
+        ),
+        "languages": ["English"],
+        "availability": ["mon_evening", "thu_evening", "sat_morning"],
+        "roles_wanted": ["facilitate", "one_to_one"],
+    },
+    "riverwalker": {
+        "lived_experience": "Years of drinking to cope with low mood, and a long recovery.",
+        "languages": ["English"],
+        "availability": ["mon_evening", "tue_evening", "wed_morning"],
+        "roles_wanted": ["facilitate"],
+    },
+    "heron": {
+        "lived_experience": "Postnatal depression after my first child was born.",
+        "languages": ["English", "Urdu", "Punjabi"],
+        "availability": ["tue_evening", "thu_morning"],
+        "roles_wanted": ["facilitate", "one_to_one"],
+    },
+    "lantern": {
+        "lived_experience": "Bipolar disorder, and rebuilding my life after a hospital stay.",
+        "languages": ["English"],
+        "availability": ["wed_morning", "sat_morning", "thu_evening"],
+        "roles_wanted": ["facilitate"],
+    },
+    "bramble": {
+        "lived_experience": "Caring for my son through psychosis, and my own burnout after it.",
+        "languages": ["English"],
+        "availability": ["wed_afternoon", "thu_evening"],
+        "roles_wanted": ["facilitate"],
+    },
+}
+#: A member on the way to becoming a peer supporter: applied, in screening.
+APPLICANT = "paperboat"
+APPLICATION = {
+    "lived_experience": "Anxiety at university; the recovery course helped me a lot.",
+    "languages": ["English", "British Sign Language"],
+    "availability": ["sat_morning", "sun_afternoon"],
+    "roles_wanted": ["one_to_one"],
+}
+
+
+def _volunteers(organisation: Organisation, people: dict[str, User], result: DemoResult) -> None:
+    """Take each demo volunteer through the pipeline with the volunteers'
+    services (application, references, interview, training signed off by the
+    coordinator, a background check), so that the gate lets them facilitate;
+    and one member who has applied and is in screening."""
+    from peercircle.volunteers import services as volunteering
+    from peercircle.volunteers.gate import organisation_today
+    from peercircle.volunteers.models import TrainingModule, VolunteerProfile
+
+    coordinator = people["coordinator"]
+    today = organisation_today(organisation)
+    volunteering.curriculum_seed(organisation=organisation)
+    for username, application in VOLUNTEERING.items():
+        person = people[username]
+        if VolunteerProfile.objects.filter(organisation=organisation, person=person).exists():
+            continue
+        profile = volunteering.application_submit(
+            person=person, organisation=organisation, **application
+        )
+        volunteering.volunteer_screen(actor=coordinator, profile=profile)
+        for referee, relationship in (("A. Referee", "employer"), ("B. Referee", "friend")):
+            reference = volunteering.reference_add(
+                actor=coordinator, profile=profile, referee_name=referee, relationship=relationship
+            )
+            volunteering.reference_receive(
+                actor=coordinator, reference=reference, satisfactory=True
+            )
+        volunteering.interview_record(
+            actor=coordinator,
+            profile=profile,
+            held_on=today - dt.timedelta(days=120),
+            outcome="proceed",
+            notes="Demo data: a warm, thoughtful conversation.",
+        )
+        volunteering.volunteer_train(actor=coordinator, profile=profile)
+        roles = application["roles_wanted"]
+        for module in TrainingModule.objects.filter(organisation=organisation, is_active=True):
+            if any(module.required_for_role(role) for role in roles):
+                completion = volunteering.module_complete(
+                    actor=person,
+                    profile=profile,
+                    module=module,
+                    reflection="Demo data: what I will do differently after this module.",
+                )
+                volunteering.module_sign_off(actor=coordinator, completion=completion)
+        volunteering.check_record(
+            actor=coordinator,
+            profile=profile,
+            kind="Enhanced DBS with barred lists",
+            checked_on=today - dt.timedelta(days=100),
+            expires_on=today + dt.timedelta(days=3 * 365 - 100),
+            outcome="clear",
+        )
+        volunteering.volunteer_activate(actor=coordinator, profile=profile)
+        result.count("active volunteers")
+
+    applicant = people[APPLICANT]
+    if not VolunteerProfile.objects.filter(organisation=organisation, person=applicant).exists():
+        profile = volunteering.application_submit(
+            person=applicant, organisation=organisation, **APPLICATION
+        )
+        volunteering.volunteer_screen(actor=coordinator, profile=profile)
+        volunteering.reference_add(
+            actor=coordinator, profile=profile, referee_name="C. Referee", relationship="tutor"
+        )
+        result.count("volunteer applications")
+
+
+def _volunteer_life(
+    organisation: Organisation, people: dict[str, User], result: DemoResult
+) -> None:
+    """Supervision (a group session last week with an agreed action, and a
+    one-to-one next week), wellbeing check-ins (one asking for a chat), hours
+    this month, and two supporters' events."""
+    from peercircle.volunteers import services as volunteering
+    from peercircle.volunteers.gate import organisation_today
+    from peercircle.volunteers.models import ActivityLog, PeerEvent, Supervision, VolunteerProfile
+
+    coordinator = people["coordinator"]
+    zone = ZoneInfo(organisation.timezone)
+    now = timezone.now()
+    today = organisation_today(organisation)
+    profiles = {
+        p.person.username: p
+        for p in VolunteerProfile.objects.filter(organisation=organisation).select_related("person")
+    }
+    if not Supervision.objects.filter(organisation=organisation).exists():
+        last_week = dt.datetime.combine(today - dt.timedelta(days=7), dt.time(18), tzinfo=zone)
+        group = volunteering.supervision_schedule(
+            actor=coordinator,
+            organisation=organisation,
+            kind="group",
+            scheduled_at=last_week,
+            supervisor=coordinator,
+            profiles=[profiles[name] for name in ("volunteer", "riverwalker", "heron")],
+            place="Wharfside Community Rooms, upstairs",
+        )
+        volunteering.supervision_record(
+            actor=coordinator,
+            supervision=group,
+            notes="Demo data: talked about new members and endings.",
+            now=max(now, last_week + dt.timedelta(hours=1)),
+        )
+        volunteering.action_add(
+            actor=coordinator,
+            supervision=group,
+            profile=profiles["volunteer"],
+            text="Plan the Monday group's welcome for new members with RiverWalker.",
+            due_on=today + dt.timedelta(days=10),
+        )
+        volunteering.supervision_schedule(
+            actor=coordinator,
+            organisation=organisation,
+            kind="one_to_one",
+            scheduled_at=dt.datetime.combine(
+                today + dt.timedelta(days=6), dt.time(17), tzinfo=zone
+            ),
+            supervisor=coordinator,
+            profiles=[profiles["volunteer"]],
+            place="Online",
+        )
+        result.count("supervisions", 2)
+        for username, ons4, chat, days_ago in (
+            ("volunteer", [7, 8, 7, 3], False, 28),
+            ("volunteer", [7, 8, 6, 4], False, 3),
+            ("heron", [6, 7, 5, 6], False, 30),
+            ("heron", [5, 7, 4, 7], True, 2),
+        ):
+            volunteering.checkin_submit(
+                actor=people[username],
+                profile=profiles[username],
+                ons4=ons4,
+                workload={"manageable": 4, "supported": 4, "rested": 3, "carrying": 2},
+                wants_chat=chat,
+                now=now - dt.timedelta(days=days_ago),
+            )
+            result.count("wellbeing check-ins")
+    if not ActivityLog.objects.filter(profile__organisation=organisation).exists():
+        start = today.replace(day=1)
+        for username, kind, hours, contacts in (
+            ("volunteer", "group_session", "2.5", 7),
+            ("volunteer", "one_to_one", "1", 1),
+            ("riverwalker", "group_session", "2", 9),
+            ("heron", "group_session", "1.5", 5),
+        ):
+            volunteering.activity_log(
+                actor=people[username],
+                profile=profiles[username],
+                on=start,
+                kind=kind,
+                hours=hours,
+                contacts=contacts,
+            )
+            result.count("activity entries")
+    if not PeerEvent.objects.filter(organisation=organisation).exists():
+        saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+        for title, day, at, place, link, description in (
+            (
+                "Supporters' walk and lunch",
+                saturday,
+                dt.time(11),
+                "Roundhay Park, by the café",
+                "",
+                "An easy walk round the lake and lunch together. Partners and dogs welcome.",
+            ),
+            (
+                "Learning together: supporting someone after a bereavement",
+                saturday + dt.timedelta(days=4),
+                dt.time(19),
+                "",
+                "https://meet.example.org/riverside-supporters",
+                "An hour online with a guest from a bereavement charity, then questions.",
+            ),
+        ):
+            volunteering.peer_event_create(
+                actor=coordinator,
+                organisation=organisation,
+                title=title,
+                starts_at=dt.datetime.combine(day, at, tzinfo=zone),
+                ends_at=dt.datetime.combine(day, at, tzinfo=zone) + dt.timedelta(hours=2),
+                place=place,
+                online_link=link,
+                description=description,
+            )
+            result.count("supporters' events")
 
 
 def demo_logins() -> list[tuple[str, str]]:

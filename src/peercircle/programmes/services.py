@@ -287,7 +287,9 @@ def group_update(
     if unknown:
         raise ValueError(f"Unknown group fields: {sorted(unknown)}")
     if facilitator_ids is not None:
-        facilitator_ids = _check_facilitators(group.organisation_id, facilitator_ids)
+        facilitator_ids = _check_facilitators(
+            group.organisation_id, facilitator_ids, already=_facilitator_ids(group)
+        )
     with transaction.atomic():
         group = Group.objects.select_for_update().select_related("organisation").get(pk=group.pk)
         data = {name: getattr(group, name) for name in GROUP_FIELDS} | fields
@@ -335,8 +337,12 @@ def group_update(
     return group
 
 
-def _check_facilitators(organisation_id: int, user_ids: list[int]) -> list[int]:
-    """The distinct ids, sorted, if each is a volunteer or coordinator of the organisation."""
+def _check_facilitators(
+    organisation_id: int, user_ids: list[int], *, already: list[int] | None = None
+) -> list[int]:
+    """The distinct ids, sorted, if each is a volunteer or coordinator of the
+    organisation, and each one not ``already`` facilitating passes the
+    volunteers' gate (active, trained, checked; docs/volunteers.md)."""
     from peercircle.core.models import Membership
     from peercircle.core.roles import Role
 
@@ -358,11 +364,37 @@ def _check_facilitators(organisation_id: int, user_ids: list[int]) -> list[int]:
                 ]
             }
         )
+    newcomers = [uid for uid in ids if uid not in set(already or ())]
+    if newcomers:
+        _gate_facilitators(organisation_id, newcomers)
     return ids
 
 
+def _gate_facilitators(organisation_id: int, user_ids: list[int]) -> None:
+    """Only active volunteers with a current check and current training may
+    start facilitating; coordinators and administrators pass as staff."""
+    from peercircle.accounts.models import User
+    from peercircle.volunteers.gate import may_support
+
+    organisation = Organisation.objects.get(pk=organisation_id)
+    refused = [
+        verdict.message
+        for verdict in (
+            may_support(user, organisation, "facilitate")
+            for user in User.objects.filter(pk__in=user_ids).order_by("pk")
+        )
+        if not verdict.allowed
+    ]
+    if refused:
+        raise ValidationError({"facilitators": refused})
+
+
+def _facilitator_ids(group: Group) -> list[int]:
+    return sorted(Facilitation.objects.filter(group=group).values_list("user_id", flat=True))
+
+
 def facilitators_set(*, actor: Any, group: Group, user_ids: list[int]) -> None:
-    user_ids = _check_facilitators(group.organisation_id, user_ids)
+    user_ids = _check_facilitators(group.organisation_id, user_ids, already=_facilitator_ids(group))
     with transaction.atomic():
         Facilitation.objects.filter(group=group).exclude(user_id__in=user_ids).delete()
         existing = set(Facilitation.objects.filter(group=group).values_list("user_id", flat=True))

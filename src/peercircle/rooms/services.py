@@ -148,6 +148,15 @@ def pairing_create(
         errors["volunteer"] = ["Choose a volunteer peer supporter of this organisation."]
     if participant_id == volunteer_id:
         errors["volunteer"] = ["A person cannot be paired with themselves."]
+    if not errors:
+        # Only active volunteers with a current check and training take
+        # one-to-one pairings (docs/volunteers.md).
+        from peercircle.accounts.models import User
+        from peercircle.volunteers.gate import may_support
+
+        verdict = may_support(User.objects.get(pk=volunteer_id), organisation, "one_to_one")
+        if not verdict.allowed:
+            errors["volunteer"] = [verdict.message]
     if errors:
         raise ValidationError(errors)
     try:

@@ -8,6 +8,7 @@ live notifications go out on commit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,8 @@ from peercircle.safety.models import (
     Source,
     State,
 )
+
+logger = logging.getLogger(__name__)
 
 #: Roles that see and handle alerts.
 ALERT_ROLES = frozenset({Role.SAFEGUARDING_LEAD, Role.ADMIN})
@@ -266,7 +269,23 @@ def raise_alert(
             detail={"source": source, "level": level, "rules": rules},
         )
         notify_on_commit(alert)
+        if level in ("high", "imminent"):
+            _offer_debriefs(alert)
     return alert
+
+
+def _offer_debriefs(alert: Alert) -> None:
+    """Volunteers who were part of a high or imminent alert (facilitating its
+    room or group, supporting the person one to one, raising the concern) are
+    offered a debrief (docs/volunteers.md). That must never stop an alert being
+    raised: a failure is logged, and the volunteers' daily task offers it later."""
+    try:
+        from peercircle.volunteers.services import debriefs_offer_for_alert
+
+        with transaction.atomic():
+            debriefs_offer_for_alert(alert=alert)
+    except Exception:
+        logger.exception("Could not offer debriefs for alert %s", alert.pk)
 
 
 def _evidence(result: Any) -> list[dict[str, Any]]:
