@@ -1063,6 +1063,7 @@ def match(
     max_distance_km: float = DEFAULT_MAX_DISTANCE_KM,
     vocabulary: Mapping[str, str] | None = None,
     top_k: int = DEFAULT_TOP_K,
+    prove_optimal: bool = True,
 ) -> Result:
     """The best assignment of participants to supporters under the hard constraints.
 
@@ -1073,7 +1074,11 @@ def match(
     allowed in this programme to the words used in reasons ("new_dad": "new
     dads" gives "both new dads"); without it tags are only checked for form.
     ``top_k`` bounds the candidates each participant starts with; it changes
-    speed, not the answer (see docs/matching.md). Bad input raises ValueError.
+    speed, not the answer, while ``prove_optimal`` is on: left-out pairs are
+    checked and brought back until none would improve the result. With it off,
+    the flow is solved once on the candidates and ``optimal`` is true only if
+    none was left out (faster; see docs/matching.md for what that can lose).
+    Bad input raises ValueError.
     """
     weights = Weights() if weights is None else weights
     people, helpers = _check_inputs(
@@ -1093,6 +1098,9 @@ def match(
         sol = _solve(enc, pts, arcs, objective)
         if not (pool.theta >= 0).any():
             break  # no compatible pair was left out
+        if not prove_optimal:
+            optimal = False
+            break
         distances = _distances(enc, pts, arcs, sol)
         if distances is None:
             optimal = False
