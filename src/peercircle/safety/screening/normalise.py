@@ -12,8 +12,10 @@ The steps, in order (each is linear in the length of the text):
    scripts (Cyrillic а, е, о, ...) to Latin; curly apostrophes to ``'``; every run
    of whitespace to one space (or one newline, if the run held a line break);
    delete zero-width and other invisible characters.
-2. delete apostrophes ("i'm" → "im", "don't" → "dont"); a hyphen between
-   letters becomes a space ("self-harm" → "self harm").
+2. delete apostrophes ("i'm" → "im", "don't" → "dont"), but an apostrophe
+   before a lone n, r or w becomes a space (Welsh "dw i'n" → "dw i n", "i'r"
+   → "i r"); a hyphen between letters becomes a space ("self-harm" → "self
+   harm").
 3. leetspeak inside words: 1→i, 3→e, 4→a, 0→o, @→a, $→s, !→i, 5→s, 7→t
    ("su1c1de", "k!ll", "d1e"), but not in numbers, times, ordinals or amounts
    ("30", "4am", "1st", "100mg") and not a "!" that ends a word.
@@ -278,6 +280,9 @@ def normalise(
     split in two (step 8), made by ``joinable_pattern``."""
     folded, offsets = fold(text)
     if "'" in folded:
+        # Welsh joins "yn", "y(r)" and "ei" to the word before ("lleisiau'n",
+        # "i'r", "i'w"): those stay words of their own.
+        folded = _JOINED_WORD.sub(" ", folded)
         folded, offsets = _deletions(
             folded, offsets, [(m.start(), m.end()) for m in _APOSTROPHE.finditer(folded)]
         )
@@ -315,6 +320,7 @@ def normalise(
 
 
 _APOSTROPHE = re.compile(r"'+")
+_JOINED_WORD = re.compile(r"(?<=[^\W\d_])'(?=[nrw](?![^\W\d_]))")
 _TOKEN = re.compile(r"[^\W_]+")
 
 

@@ -268,6 +268,27 @@ def _alternatives(body: str) -> list[str]:
     return parts
 
 
+def _ends_in_lookaround(pattern: str) -> bool:
+    """Whether the pattern ends with a lookahead or lookbehind group."""
+    if not pattern.endswith(")"):
+        return False
+    i = 0
+    last_open = -1
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _skip_class(pattern, i)
+            continue
+        if ch == "(" and _closing(pattern, i) == len(pattern) - 1:
+            last_open = i
+            break
+        i += 1
+    return last_open >= 0 and pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), last_open)
+
+
 def bound_lookaheads(pattern: str) -> str:
     """Close every alternative of a lookahead that ends in a word with a word
     boundary, so that ``cutting(?! (?:the|a|in))`` excludes "cutting a" but not
@@ -290,7 +311,11 @@ def bound_lookaheads(pattern: str) -> str:
                 alternative = bound_lookaheads(alternative)
                 tail = alternative[-1:]
                 escaped = alternative[-2:-1] == "\\"
-                if (tail.isalpha() or tail == ")") and not escaped:
+                if (
+                    (tail.isalpha() or tail == ")")
+                    and not escaped
+                    and not _ends_in_lookaround(alternative)
+                ):
                     alternative += r"(?!\w)"
                 fixed.append(alternative)
             out.append(pattern[i : i + 3] + "|".join(fixed) + ")")
