@@ -348,7 +348,7 @@ def next_daily_run(now: dt.datetime, at: dt.time = DAILY_AT) -> dt.datetime:
 
 
 class Housekeeper(threading.Thread):
-    """Enqueues the daily programme task (at start, then daily), the live
+    """Enqueues the daily programme and volunteers' tasks (at start, then daily), the live
     rooms' presence sweep (at start, then every ``ROOMS_SWEEP_MINUTES``), the
     safeguarding escalation check (every ``ESCALATION_EVERY``) and the
     questionnaires' task (every ``QUESTIONNAIRES_EVERY``), and
@@ -363,8 +363,10 @@ class Housekeeper(threading.Thread):
 
     def enqueue_daily(self) -> None:
         from peercircle.programmes.tasks import programmes_daily
+        from peercircle.volunteers.tasks import volunteers_daily
 
         self._enqueue(programmes_daily, "the daily programme task")
+        self._enqueue(volunteers_daily, "the volunteers' daily task")
 
     def enqueue_sweep(self) -> None:
         from peercircle.rooms.tasks import rooms_presence_sweep

@@ -427,7 +427,7 @@ def overview(
     today = organisation_today(organisation, now)
     policy: VolunteerPolicy = policy_for(organisation.pk)
     profiles_query = VolunteerProfile.objects.filter(organisation=organisation).select_related(
-        "person"
+        "person", "organisation"
     )
     if not include_left:
         profiles_query = profiles_query.exclude(state=State.LEFT)

@@ -1284,8 +1284,8 @@ def supervision_schedule(
         errors["profiles"] = [
             "Group supervision is with two or more volunteers; choose one to one for one."
         ]
-    elif supervisor is not None and any(p.person_id == supervisor.pk for p in people):
-        errors["supervisor"] = ["A volunteer can't supervise themselves."]
+    if "supervisor" not in errors and any(p.person_id == supervisor.pk for p in people):
+        errors["supervisor"] = ["Nobody supervises themselves; choose another supervisor."]
     if (
         isinstance(duration_minutes, bool)
         or not isinstance(duration_minutes, int)
