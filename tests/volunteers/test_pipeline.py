@@ -265,6 +265,18 @@ def test_a_volunteer_can_leave_from_any_stage(org, applicant, walk, state):
     assert Role.VOLUNTEER not in roles_in(applicant, org.pk)
 
 
+def test_a_paused_volunteer_can_leave_and_a_coordinator_records_why(
+    org, applicant, coordinator, walk
+):
+    profile = walk(apply(applicant, org), "active")
+    services.volunteer_pause(actor=applicant, profile=profile)
+    services.volunteer_leave(actor=coordinator, profile=profile, reason="Not coming back.")
+    profile.refresh_from_db()
+    assert (profile.state, profile.paused_from) == ("left", "")
+    event = profile.events.last()
+    assert (event.from_state, event.to_state, event.actor) == ("paused", "left", coordinator)
+
+
 def test_leaving_hands_over_groups_and_ends_pairings_in_the_same_step(
     org, volunteer, coordinator, group, participant
 ):
