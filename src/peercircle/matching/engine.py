@@ -198,11 +198,18 @@ class _Encoded:
         self.s_places = np.fromiter((s.places for s in supporters), np.int64, count=self.S)
         self.s_caseload = np.fromiter((s.caseload for s in supporters), np.int64, count=self.S)
 
+        # Most participants have no preferences: one pass sorts out those who do.
+        sorted_prefs: dict[tuple[str, str], list[list[str]]] = {
+            (kind, strength): [[] for _ in range(self.P)]
+            for kind in ("tag", "gender")
+            for strength in ("must", "nice")
+        }
+        for i, p in enumerate(participants):
+            for f in p.preferences:
+                sorted_prefs[f.kind, f.strength][i].append(f.value)
+
         def prefs(kind: str, strength: str) -> list[list[str]]:
-            return [
-                [f.value for f in p.preferences if f.kind == kind and f.strength == strength]
-                for p in participants
-            ]
+            return sorted_prefs[kind, strength]
 
         self.p_must_tags = _bitsets(prefs("tag", "must"), tag_index, self.WT)
         self.p_nice_tags = _bitsets(prefs("tag", "nice"), tag_index, self.WT)
@@ -389,10 +396,26 @@ class _Arcs:
         score = np.concatenate([a.score for a in parts])
         metres = np.concatenate([a.metres for a in parts])
         key = p * S + s
-        order = np.lexsort((-metres, -score, key))
+        order = _order(key, score, metres >= 0)
         key = key[order]
         keep = order[np.r_[True, key[1:] != key[:-1]]]
         return cls(p[keep], s[keep], score[keep], metres[keep])
+
+
+def _order(key: I64, score: I64, first: Bool) -> I64:
+    """Positions sorted by key, then score (highest first), then ``first`` before the rest.
+
+    One 64-bit composite sort where the numbers fit (always, short of extreme
+    weights), three sorts otherwise.
+    """
+    top = int(score.max(initial=0)) - int(score.min(initial=0)) + 1
+    key_bits = int(key.max(initial=0)).bit_length()
+    if key_bits + top.bit_length() + 1 <= 62:
+        low = int(score.max(initial=0)) - score
+        composite = (key << (top.bit_length() + 1)) | (low << 1) | (~first).astype(np.int64)
+        out: I64 = np.argsort(composite, kind="stable")
+        return out
+    return np.lexsort((~first, -score, key))
 
 
 @dataclass(slots=True)
@@ -529,7 +552,7 @@ def _exclude(
         values[r, pos] = bad
 
 
-_STRIP = 16_000_000  # pairs per strip: a few hundred MB of temporaries at most
+_STRIP = 4_000_000  # pairs per strip: small enough for both cores to share a group
 _CUT_STRIP = 3  # a supporter's share of its best participants kept from each strip, x
 
 
@@ -568,7 +591,7 @@ def _best_per_supporter(arcs: _Arcs, k: I64, points: Callable[[I64], I64]) -> _A
     """Each supporter's k best of the arcs (whose ``score`` holds an ordering key)."""
     if not arcs.p.size:
         return arcs
-    order = np.lexsort((-arcs.score, arcs.s))
+    order = _order(arcs.s, arcs.score, np.ones(arcs.s.size, dtype=bool))
     s = arcs.s[order]
     first = np.searchsorted(s, s)
     pick = order[(np.arange(s.size) - first) < k[s]]
