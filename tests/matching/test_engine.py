@@ -196,6 +196,7 @@ def test_empty_inputs_give_empty_results():
         (lambda: supporter(places=-1), "places cannot be negative"),
         (lambda: supporter(caseload=-2), "caseload cannot be negative"),
         (lambda: supporter(places=1.5), "places must be a whole number"),
+        (lambda: supporter(caseload=10**12), "caseload cannot be more than 10,000"),
         (lambda: participant(slots={"tue-evenin"}), "'tue-evenin' is not a weekly slot"),
         (lambda: participant(formats={"zoom"}), "'zoom' is not a way of meeting"),
         (lambda: participant(languages="en"), "languages must be a collection of strings"),

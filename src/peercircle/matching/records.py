@@ -36,6 +36,9 @@ _TAG = re.compile(r"^[a-z][a-z0-9_]*$")
 # Weights are turned into whole points (see engine.SCALE); this cap keeps every
 # sum the solver sees far inside 64-bit integers.
 MAX_WEIGHT = 10_000.0
+# Places and caseload per supporter; far above any real caseload, and it keeps
+# the load costs inside 64-bit integers too.
+MAX_PEOPLE = 10_000
 
 
 def _owner(kind: str, ident: object) -> str:
@@ -127,6 +130,8 @@ def _count(owner: str, name: str, value: object) -> int:
         raise ValueError(f"{owner}: {name} must be a whole number, not {value!r}")
     if int(value) < 0:
         raise ValueError(f"{owner}: {name} cannot be negative (it is {value})")
+    if int(value) > MAX_PEOPLE:
+        raise ValueError(f"{owner}: {name} cannot be more than {MAX_PEOPLE:,} (it is {value})")
     return int(value)
 
 
