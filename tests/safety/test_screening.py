@@ -650,3 +650,67 @@ examples = ["ich will sterben"]
     language = load_file(path)
     assert [rule.name for rule in language.rules] == ["xx.suicide.intent"]
     assert language.matcher.everywhere() == []
+
+
+# --- The learned second opinion -----------------------------------------------
+
+
+def test_the_shipped_model_loads_with_a_threshold():
+    from peercircle.safety.screening.model import load_model
+
+    model = load_model()
+    assert model is not None
+    assert 0.5 < model.threshold < 1
+    assert model.weights
+    assert set(model.category_weights) == set(CATEGORIES)
+
+
+def _tiny_model():
+    from peercircle.safety.screening.model import Model
+
+    return Model(
+        weights={"w:zebra": 10.0},
+        bias=-5.0,
+        threshold=0.9,
+        category_weights={"abuse": {"w:zebra": 1.0}},
+        category_bias={},
+    )
+
+
+def test_the_model_raises_a_message_the_rules_did_not_flag(monkeypatch):
+    from peercircle.safety.screening import engine
+
+    monkeypatch.setattr(engine, "load_model", _tiny_model)
+    text = "there was a Zebra at the door again"
+    result = screen(text)
+    assert result.level == "high"
+    assert result.categories == frozenset({"abuse"})
+    (evidence,) = [e for e in result.evidence if e.rule == "model.serious"]
+    assert evidence.text == "Zebra"
+    assert text[evidence.start : evidence.end] == evidence.text
+
+
+def test_the_model_does_not_overrule_a_cancelled_match_or_a_rule(monkeypatch):
+    from peercircle.safety.screening import engine
+
+    monkeypatch.setattr(engine, "load_model", _tiny_model)
+    assert screen("I'm not suicidal, just a zebra").level in ("none", "low")
+    result = screen("zebra. I want to kill myself tonight")
+    assert result.level == "imminent"
+    assert "model.serious" not in {e.rule for e in result.evidence}
+
+
+def test_the_model_trains_from_jsonl_files(tmp_path: Path):
+    from peercircle.safety.screening.model import train
+
+    lines = []
+    for n in range(40):
+        lines.append({"text": f"bad zebra {n}", "level": "high", "categories": ["abuse"]})
+        lines.append({"text": f"nice tea {n}", "level": "none", "categories": []})
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    data, figures = train([path])
+    assert data["weights"]["w:zebra"] > 0 > data["weights"]["w:tea"]
+    assert 0 < data["threshold"] < 1
+    assert figures["cv_recall_high_imminent"] == 1.0
+    assert figures["cv_false_alarms_none_low"] <= 0.05

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from peercircle.safety.screening.model import load_model, opinion
 from peercircle.safety.screening.normalise import (
     Normalised,
     joinable_pattern,
@@ -41,6 +42,8 @@ from peercircle.safety.screening.rules import (
 )
 
 ENGINE_VERSION = "1.0"
+# The evidence name of the learned second opinion (model.py).
+MODEL_RULE = "model.serious"
 
 DEFAULT_LANGUAGE = "en"
 # Messages longer than this are screened in overlapping windows, so memory stays
@@ -123,13 +126,45 @@ def screen(text: object, language: object = DEFAULT_LANGUAGE) -> ScreeningResult
     """Screen one message. Never raises for bad input; see the module docstring."""
     message = _as_text(text)
     code = _language_code(language)
-    if len(message) <= WINDOW:
-        findings = _findings(message, 0, code)
-    else:
-        findings = []
-        for start, end in _windows(message):
-            findings.extend(_findings(message[start:end], start, code))
+    spans = [(0, len(message))] if len(message) <= WINDOW else _windows(message)
+    findings: list[_Finding] = []
+    windows: list[tuple[Normalised, int]] = []
+    for start, end in spans:
+        norm = normalise(message[start:end], _joinable(), _masked(), _spelling())
+        windows.append((norm, start))
+        findings.extend(_findings(norm, start, code))
+    if _second_opinion_wanted(findings):
+        findings.extend(_second_opinion(windows, code))
     return _result(findings, message, code)
+
+
+def _second_opinion_wanted(findings: list[_Finding]) -> bool:
+    """The learned model speaks only where no rule found high or imminent risk
+    and no rule match was cancelled (a figure of speech, a negation, the past,
+    general talk): those messages are the rules' to judge."""
+    for f in findings:
+        if f.counted and _RANK[f.level] >= _RANK["high"]:
+            return False
+        if ".context." in f.rule or ".figure." in f.rule:
+            return False
+    return True
+
+
+def _second_opinion(windows: list[tuple[Normalised, int]], code: str) -> list[_Finding]:
+    model = load_model()
+    if model is None:
+        return []
+    for norm, offset in windows:
+        seen = opinion(model, norm.text)
+        if seen is not None:
+            reader = _Reader(load(code), norm, offset)
+            about = reader._about(seen.start, seen.end, reflexive=True)
+            finding = reader._finding(
+                MODEL_RULE, seen.category, "high", seen.start, seen.end, about
+            )
+            finding.counted = True
+            return [finding]
+    return []
 
 
 def _as_text(value: object) -> str:
@@ -277,8 +312,7 @@ def _languages_for(code: str, norm: str) -> list[Language]:
     return chosen
 
 
-def _findings(text: str, offset: int, code: str) -> list[_Finding]:
-    norm = normalise(text, _joinable(), _masked(), _spelling())
+def _findings(norm: Normalised, offset: int, code: str) -> list[_Finding]:
     findings: list[_Finding] = []
     for language in _languages_for(code, norm.text):
         findings.extend(_Reader(language, norm, offset).read())

@@ -26,7 +26,7 @@ from typing import Any
 # an internal module, so it is reached by name and treated as untyped.
 _parser: Any = importlib.import_module("re._parser")
 
-PREFIX = 3  # characters of prefix used as the key
+PREFIX = 4  # characters of prefix used as the key
 _LIMIT = 4000  # more prefixes than this and the alternative is tried everywhere
 _RANGE_LIMIT = 64
 _SPACES = frozenset(" \n")
@@ -44,6 +44,17 @@ def prefixes(pattern: str, length: int = PREFIX) -> frozenset[str] | None:
     if expanded is None:
         return None
     return frozenset(text for text, _ in expanded)
+
+
+def _shortest_known(pattern: str) -> frozenset[str] | None:
+    """The prefixes of the longest length up to PREFIX that can be told (a
+    pattern that starts with digits has too many four-character prefixes, but
+    its one-character ones are known)."""
+    for length in range(PREFIX, 0, -1):
+        found = prefixes(pattern, length)
+        if found is not None:
+            return found
+    return None
 
 
 def _sequence(items: list[Any], length: int) -> _Expansion | None:
@@ -147,7 +158,7 @@ class PatternIndex:
 
     def __init__(self, alternatives: Iterable[tuple[int, str]], *, before: str, after: str):
         self._alternatives = [
-            (entry, body, prefixes(before + body)) for entry, body in alternatives
+            (entry, body, _shortest_known(before + body)) for entry, body in alternatives
         ]
         self._before = before
         self._after = after

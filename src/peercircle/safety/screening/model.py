@@ -1,0 +1,257 @@
+"""A learned second opinion for risk screening: a linear model over the words of a
+message, trained on the development sets, that raises a message the rules did not
+flag to "high" when it is very sure.
+
+The rules come first and say most; the model only speaks where no rule found high
+or imminent risk and no rule match was cancelled as a figure of speech, a
+negation, the past or general talk. Its threshold is set when it is trained: the
+score above which 1% of the none and low development messages fall, each scored
+by a model that did not see it (five-fold cross-validation). It says the category
+its second, smaller model finds likeliest, and points at the words that weighed
+most.
+
+Scoring is pure Python over a JSON file of weights (``model.json`` beside this
+module, part of the package). Training needs numpy and is one command:
+
+    .venv/bin/python -m peercircle.safety.screening.model
+    .venv/bin/python -m peercircle.safety.screening.model --check   # train, compare, write nothing
+
+It reads data/screening/development.jsonl and development_more.jsonl (never the
+held-out evaluation set) and is deterministic. See docs/screening.md ("The
+learned second opinion").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from peercircle.safety.screening.rules import CATEGORIES, LEVELS
+
+MODEL_PATH = Path(__file__).with_name("model.json")
+DATA = Path(__file__).resolve().parents[4] / "data" / "screening"
+TRAINING_SETS = ("development.jsonl", "development_more.jsonl")
+FALSE_ALARM_RATE = 0.01  # on cross-validated none and low development messages
+EPOCHS = 20
+RATE = 0.3
+L2 = 1e-4
+FOLDS = 5
+SEED = 0
+MIN_WEIGHT = 0.02  # smaller weights are left out of the file
+MIN_COUNT = 2  # a word or pair in fewer development messages is not learned
+
+_TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
+_RANK = {level: index for index, level in enumerate(LEVELS)}
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: dict[str, float]  # feature -> weight towards "high or imminent"
+    bias: float
+    threshold: float
+    category_weights: dict[str, dict[str, float]]  # category -> feature -> weight
+    category_bias: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Opinion:
+    score: float
+    category: str
+    start: int  # in the normalised text: the words that weighed most
+    end: int
+
+
+def features(text: str) -> list[tuple[str, int, int]]:
+    """The words and word pairs of a normalised text, with their spans."""
+    tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    found = [(f"w:{word}", start, end) for word, start, end in tokens]
+    for (first, start, _), (second, _, end) in zip(tokens, tokens[1:], strict=False):
+        found.append((f"b:{first} {second}", start, end))
+    return found
+
+
+def _sigmoid(z: float) -> float:
+    if z < -30:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def opinion(model: Model, text: str) -> Opinion | None:
+    """The model's opinion of a normalised text, or None where it is not sure."""
+    found = features(text)
+    if not found:
+        return None
+    weights = model.weights
+    score = _sigmoid(model.bias + sum(weights.get(name, 0.0) for name in {f[0] for f in found}))
+    if score < model.threshold:
+        return None
+    best = max(found, key=lambda f: weights.get(f[0], 0.0))
+    names = {f[0] for f in found}
+    category = max(
+        CATEGORIES,
+        key=lambda c: (
+            model.category_bias.get(c, 0.0)
+            + sum(model.category_weights.get(c, {}).get(name, 0.0) for name in names)
+        ),
+    )
+    return Opinion(score, category, best[1], best[2])
+
+
+@cache
+def load_model(path: Path = MODEL_PATH) -> Model | None:
+    """The model in ``path``, or None where there is none (the rules work alone)."""
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Model(
+        weights={str(k): float(v) for k, v in data["weights"].items()},
+        bias=float(data["bias"]),
+        threshold=float(data["threshold"]),
+        category_weights={
+            str(c): {str(k): float(v) for k, v in w.items()}
+            for c, w in data["category_weights"].items()
+        },
+        category_bias={str(c): float(v) for c, v in data["category_bias"].items()},
+    )
+
+
+# --- Training (numpy) -----------------------------------------------------------
+
+
+def _items(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for path in paths:
+        with path.open(encoding="utf-8") as handle:
+            items.extend(json.loads(line) for line in handle if line.strip())
+    return items
+
+
+def _normalised(texts: Sequence[str]) -> list[str]:
+    # Late import: the engine imports this module.
+    from peercircle.safety.screening import engine
+    from peercircle.safety.screening.normalise import normalise
+
+    return [
+        normalise(t, engine._joinable(), engine._masked(), engine._spelling()).text for t in texts
+    ]
+
+
+def _fit(rows: list[list[int]], targets: Any, width: int, seed: int) -> tuple[Any, float]:
+    """Logistic regression by Adagrad on sparse 0/1 rows."""
+    import numpy as np
+
+    weights = np.zeros(width)
+    squares = np.full(width, 1e-8)
+    bias = 0.0
+    bias_square = 1e-8
+    for epoch in range(EPOCHS):
+        for k in np.random.RandomState(seed + epoch).permutation(len(rows)):
+            columns = rows[k]
+            predicted = _sigmoid(float(weights[columns].sum()) + bias)
+            error = predicted - float(targets[k])
+            gradient = error + L2 * weights[columns]
+            squares[columns] += gradient * gradient
+            weights[columns] -= RATE * gradient / np.sqrt(squares[columns])
+            bias_square += error * error
+            bias -= RATE * error / math.sqrt(bias_square)
+    return weights, bias
+
+
+def train(paths: Iterable[Path]) -> tuple[dict[str, Any], dict[str, float]]:
+    """The model file's contents, and the cross-validated figures it was set by."""
+    import numpy as np
+
+    items = _items(paths)
+    texts = _normalised([item["text"] for item in items])
+    seen = [sorted({name for name, _, _ in features(text)}) for text in texts]
+    counts = Counter(name for names in seen for name in names)
+    vocabulary: dict[str, int] = {}
+    rows = []
+    for names in seen:
+        kept = [name for name in names if counts[name] >= MIN_COUNT]
+        rows.append([vocabulary.setdefault(name, len(vocabulary)) for name in kept])
+    width = len(vocabulary)
+    serious = np.array([_RANK[item["level"]] >= _RANK["high"] for item in items], dtype=float)
+    quiet = np.array([_RANK[item["level"]] <= _RANK["low"] for item in items])
+
+    folds = np.random.RandomState(SEED).permutation(len(items)) % FOLDS
+    held_out = np.zeros(len(items))
+    for fold in range(FOLDS):
+        train_rows = [rows[i] for i in range(len(items)) if folds[i] != fold]
+        weights, bias = _fit(train_rows, serious[folds != fold], width, SEED)
+        for i in np.flatnonzero(folds == fold):
+            held_out[i] = _sigmoid(float(weights[rows[i]].sum()) + bias)
+    threshold = float(np.quantile(held_out[quiet], 1 - FALSE_ALARM_RATE))
+    figures = {
+        "threshold": threshold,
+        "cv_recall_high_imminent": float((held_out[serious == 1] >= threshold).mean()),
+        "cv_false_alarms_none_low": float((held_out[quiet] >= threshold).mean()),
+        "messages": float(len(items)),
+    }
+
+    weights, bias = _fit(rows, serious, width, SEED)
+    names = sorted(vocabulary, key=vocabulary.__getitem__)
+
+    # Which category, trained on the high and imminent messages (one vs rest).
+    category_weights: dict[str, dict[str, float]] = {}
+    category_bias: dict[str, float] = {}
+    chosen = np.flatnonzero(serious == 1)
+    for category in CATEGORIES:
+        targets = np.array([category in items[i]["categories"] for i in chosen], dtype=float)
+        c_weights, c_bias = _fit([rows[i] for i in chosen], targets, width, SEED)
+        category_weights[category] = _sparse(names, c_weights)
+        category_bias[category] = round(c_bias, 5)
+
+    data = {
+        "about": "Learned second opinion for risk screening; see model.py. "
+        "Retrain: python -m peercircle.safety.screening.model",
+        "trained_on": list(TRAINING_SETS),
+        "figures": {k: round(v, 5) for k, v in figures.items()},
+        "threshold": round(threshold, 5),
+        "bias": round(bias, 5),
+        "weights": _sparse(names, weights),
+        "category_bias": category_bias,
+        "category_weights": category_weights,
+    }
+    return data, figures
+
+
+def _sparse(names: list[str], weights: Any) -> dict[str, float]:
+    return {
+        name: round(float(w), 3)
+        for name, w in zip(names, weights, strict=True)
+        if abs(w) >= MIN_WEIGHT
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="train and compare, write nothing")
+    args = parser.parse_args(argv)
+    data, figures = train(DATA / name for name in TRAINING_SETS)
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    print(
+        f"trained on {int(figures['messages'])} development messages; threshold "
+        f"{figures['threshold']:.3f}; cross-validated recall on high and imminent "
+        f"{figures['cv_recall_high_imminent']:.3f} at {figures['cv_false_alarms_none_low']:.3f} "
+        "false alarms on none and low (the model alone)"
+    )
+    if args.check:
+        same = MODEL_PATH.exists() and MODEL_PATH.read_text(encoding="utf-8") == text
+        print("model.json is " + ("up to date" if same else "OUT OF DATE"))
+        return 0 if same else 1
+    MODEL_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
