@@ -355,7 +355,12 @@ class _Reader:
                     extra = self._finding(rule.name, category, level, start, end, about)
                     extra.counted = True
                     findings.append(extra)
-        if counted and language.modifier_matcher is not None:
+        raisable = any(
+            rule.category is not None
+            and _RANK["moderate"] <= _RANK[finding.level] < _RANK["imminent"]
+            for rule, finding in counted
+        )
+        if raisable and language.modifier_matcher is not None:
             findings.extend(self._raise(counted))
         return findings
 

@@ -19,19 +19,20 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 # The regex parser of the standard library, for the prefixes of a pattern. It is
 # an internal module, so it is reached by name and treated as untyped.
 _parser: Any = importlib.import_module("re._parser")
 
-PREFIX = 4  # characters of prefix used as the key
+PREFIX = 6  # characters of prefix used as the key
 _LIMIT = 4000  # more prefixes than this and the alternative is tried everywhere
 _RANGE_LIMIT = 64
 _SPACES = frozenset(" \n")
 _DIGITS = frozenset("0123456789")
 _STARTS = re.compile(r"(?<!\w)\w|[^\w\s]")
+_UNKNOWN: Any = object()
 
 _Expansion = set[tuple[str, bool]]
 
@@ -183,48 +184,40 @@ class PatternIndex:
         ]
         compiled = None
         if chosen:
+            # One group for each run of alternatives of the same entry: fewer
+            # groups to mark, the same first match.
+            groups: list[tuple[int, list[str]]] = []
+            for entry, body in chosen:
+                if groups and groups[-1][0] == entry:
+                    groups[-1][1].append(body)
+                else:
+                    groups.append((entry, [body]))
             pattern = re.compile(
                 self._before
                 + "(?:"
-                + "|".join(f"({body})" for _, body in chosen)
+                + "|".join("((?:" + "|".join(bodies) + "))" for _, bodies in groups)
                 + ")"
                 + self._after
             )
-            compiled = (pattern, tuple(entry for entry, _ in chosen))
+            compiled = (pattern, tuple(entry for entry, _ in groups))
         self._by_key[key] = compiled
         return compiled
 
-    def matches(self, text: str) -> Iterator[tuple[int, int, int]]:
+    def matches(self, text: str) -> list[tuple[int, int, int]]:
         """``(entry, start, end)`` for each start position where an alternative
         matches: the first one in order."""
         by_key = self._by_key
+        missing = self._for
+        found_all: list[tuple[int, int, int]] = []
         for start_match in _STARTS.finditer(text):
             start = start_match.start()
             key = text[start : start + PREFIX]
-            found = by_key[key] if key in by_key else self._for(key)
+            found = by_key.get(key, _UNKNOWN)
+            if found is _UNKNOWN:
+                found = missing(key)
             if found is None:
                 continue
             m = found[0].match(text, start)
             if m is not None:
-                index = m.lastindex
-                assert index is not None
-                yield found[1][index - 1], start, m.end()
-
-
-class IndexGroup:
-    """Several indexes searched one after another, so that entries in different
-    indexes do not hide each other where they start at the same word (a knife
-    is both a means and a weapon)."""
-
-    def __init__(self, indexes: Iterable[PatternIndex]):
-        self._indexes = tuple(indexes)
-
-    def __len__(self) -> int:
-        return sum(len(index) for index in self._indexes)
-
-    def everywhere(self) -> list[str]:
-        return [body for index in self._indexes for body in index.everywhere()]
-
-    def matches(self, text: str) -> Iterator[tuple[int, int, int]]:
-        for index in self._indexes:
-            yield from index.matches(text)
+                found_all.append((found[1][m.lastindex - 1], start, m.end()))
+        return found_all

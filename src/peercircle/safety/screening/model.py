@@ -84,17 +84,27 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def _names(text: str) -> set[str]:
+    tokens = _TOKEN.findall(text)
+    names = {f"w:{word}" for word in tokens}
+    names.update(f"b:{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    return names
+
+
 def opinion(model: Model, text: str) -> Opinion | None:
     """The model's opinion of a normalised text, or None where it is not sure."""
-    found = features(text)
-    if not found:
+    names = _names(text)
+    if not names:
         return None
-    weights = model.weights
-    score = _sigmoid(model.bias + sum(weights.get(name, 0.0) for name in {f[0] for f in found}))
+    get = model.weights.get
+    total = model.bias
+    for name in names:
+        total += get(name, 0.0)
+    score = _sigmoid(total)
     if score < model.threshold:
         return None
-    best = max(found, key=lambda f: weights.get(f[0], 0.0))
-    names = {f[0] for f in found}
+    weights = model.weights
+    best = max(features(text), key=lambda f: weights.get(f[0], 0.0))
     category = max(
         CATEGORIES,
         key=lambda c: (

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from peercircle.safety.screening.index import IndexGroup, PatternIndex
+from peercircle.safety.screening.index import PatternIndex
 from peercircle.safety.screening.normalise import collapse, fold_char, normalise
 
 LEVELS = ("none", "low", "moderate", "high", "imminent")
@@ -93,7 +93,7 @@ class Language:
     # where two start at the same word the higher one is found.
     matcher: PatternIndex
     rules: tuple[Rule, ...]
-    modifier_matcher: IndexGroup | None  # one index a modifier, so none hides another
+    modifier_matcher: PatternIndex | None
     modifiers: tuple[Modifier, ...]
     figures: PatternIndex | None
     figure_entries: tuple[Figure, ...]
@@ -603,9 +603,10 @@ def parse(code: str, data: dict[str, Any]) -> Language:
             )
         )
     modifier_matcher = (
-        IndexGroup(
-            PatternIndex(((n, body) for body in bodies), before=STRICT_BEFORE, after=STRICT_AFTER)
-            for n, bodies in enumerate(modifier_groups)
+        PatternIndex(
+            ((n, body) for n, bodies in enumerate(modifier_groups) for body in bodies),
+            before=STRICT_BEFORE,
+            after=STRICT_AFTER,
         )
         if modifier_groups
         else None
