@@ -1,7 +1,8 @@
 """The labelled message sets the risk screening is tuned and measured on are well formed.
 
 data/screening/development.jsonl and data/screening/development_more.jsonl are for tuning
-rules; data/screening/evaluation.jsonl is held out and only measured. See data/screening/README.md for the labelling guide.
+rules; data/screening/evaluation.jsonl is held out and only measured. See
+data/screening/README.md for the labelling guide.
 
 Plain file checks: no Django, no database.
 """
