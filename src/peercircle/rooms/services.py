@@ -479,7 +479,11 @@ def message_release(*, seat: Seat, actor: Any, message_id: Any) -> Message:
     _require_moderator(seat)
     with transaction.atomic():
         message = _message_in_room(seat, message_id)
-        message = Message.objects.select_for_update().select_related("author").get(pk=message.pk)
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("author")
+            .get(pk=message.pk)
+        )
         if not message.held:
             return message
         message.held = False
