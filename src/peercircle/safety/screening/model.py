@@ -11,10 +11,10 @@ its second, smaller model finds likeliest, and points at the words that weighed
 most.
 
 Scoring is pure Python over a JSON file of weights (``model.json`` beside this
-module, part of the package). Training needs numpy and is one command:
+module, part of the package). Training needs numpy and is one command (train.py):
 
-    .venv/bin/python -m peercircle.safety.screening.model
-    .venv/bin/python -m peercircle.safety.screening.model --check   # train, compare, write nothing
+    .venv/bin/python -m peercircle.safety.screening.train
+    .venv/bin/python -m peercircle.safety.screening.train --check   # train, compare, write nothing
 
 It reads data/screening/development.jsonl and development_more.jsonl (never the
 held-out evaluation set) and is deterministic. See docs/screening.md ("The
@@ -23,7 +23,6 @@ learned second opinion").
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import re
@@ -222,7 +221,7 @@ def train(paths: Iterable[Path]) -> tuple[dict[str, Any], dict[str, float]]:
 
     data = {
         "about": "Learned second opinion for risk screening; see model.py. "
-        "Retrain: python -m peercircle.safety.screening.model",
+        "Retrain: python -m peercircle.safety.screening.train",
         "trained_on": list(TRAINING_SETS),
         "figures": {k: round(v, 5) for k, v in figures.items()},
         "threshold": round(threshold, 5),
@@ -240,28 +239,3 @@ def _sparse(names: list[str], weights: Any) -> dict[str, float]:
         for name, w in zip(names, weights, strict=True)
         if abs(w) >= MIN_WEIGHT
     }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="train and compare, write nothing")
-    args = parser.parse_args(argv)
-    data, figures = train(DATA / name for name in TRAINING_SETS)
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
-    print(
-        f"trained on {int(figures['messages'])} development messages; threshold "
-        f"{figures['threshold']:.3f}; cross-validated recall on high and imminent "
-        f"{figures['cv_recall_high_imminent']:.3f} at {figures['cv_false_alarms_none_low']:.3f} "
-        "false alarms on none and low (the model alone)"
-    )
-    if args.check:
-        same = MODEL_PATH.exists() and MODEL_PATH.read_text(encoding="utf-8") == text
-        print("model.json is " + ("up to date" if same else "OUT OF DATE"))
-        return 0 if same else 1
-    MODEL_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {MODEL_PATH}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
