@@ -72,10 +72,17 @@ def test_a_phq9_answered_on_a_phone_is_saved_as_it_goes_kept_on_reload_and_sent(
         problems += ["form: " + p for p in checks(page)]
         status = page.locator("#q-status")
         # The keyboard: into the first question, the arrow key chooses the next answer.
+        below = page.locator("label[for=item-2-0]")
+        before = below.bounding_box()
         page.locator("#item-1-0").focus()
         page.keyboard.press("ArrowDown")
         expect(page.locator("#item-1-1")).to_be_checked()
         expect(status).to_have_text("Saved. 1 of 9 answered.")
+        expect(page.locator("#item-1-saved")).to_have_text("Saved")
+        # The "Saved" mark appearing never moves the answers below it: a tap
+        # on its way would land on a different answer.
+        if below.bounding_box()["y"] != before["y"]:
+            problems.append("the answers below moved when question 1 was saved")
         eventually(lambda: saved_answers() == [[1] + [None] * 8])
         # Tapping the answers' words.
         for item, value in ((2, 2), (3, 0), (4, 3), (5, 1), (6, 0), (7, 2), (8, 1)):
