@@ -30,17 +30,29 @@ from peercircle.rooms.services import (
     room_for_session,
     room_supporters,
 )
-
-PERSONAS = (
-    "anonymous",
-    "participant",
-    "volunteer",
-    "coordinator",
-    "safeguarding_lead",
-    "evaluator",
-    "outsider",
+from tests.matrix_base import (
+    API_COORDINATOR_ONLY,
+    API_PUBLIC,
+    COORDINATOR_ONLY,
+    IN_LIVE_ROOM,
+    MODERATE_LIVE_ROOM,
+    OWN_QUESTIONNAIRE,
+    PERSONAS,
+    PUBLIC,
+    ROOM_PEOPLE,
+    ROOM_PEOPLE_NAMES,
+    SIGN_IN,
+    SIGNED_IN,
+    TO_LIVE_ROOM,
+    Visit,
+    expect,
 )
-SIGN_IN = "sign-in"  # a redirect to the sign-in page
+from tests.volunteers import matrix_api as volunteers_api_rows
+from tests.volunteers import matrix_manage as volunteers_manage_rows
+from tests.volunteers import matrix_own as volunteers_own_rows
+
+# Rows kept beside their subsystem's tests: each has ROWS and prepare(world).
+ROW_MODULES = (volunteers_own_rows, volunteers_manage_rows, volunteers_api_rows)
 
 
 @dataclass
@@ -70,6 +82,8 @@ class World:
     schedule_point: object = None
     # The participant's "Week 4" PHQ-9, due now.
     assignment: object = None
+    # What the rows gathered from other test packages need (their prepare()).
+    extra: dict = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -160,7 +174,7 @@ def world(
     )
     assignments_generate()
     assignment = participant.questionnaires_due.get(label="Week 4")
-    return World(
+    world = World(
         schedule_point=schedule_point,
         assignment=assignment,
         alert=alert,
@@ -188,6 +202,9 @@ def world(
             "offered": waiting.user,
         },
     )
+    for rows in ROW_MODULES:
+        rows.prepare(world)
+    return world
 
 
 def _live_room_report(room, *, poster, reporter):
@@ -199,45 +216,6 @@ def _live_room_report(room, *, poster, reporter):
     return message_report(
         seat=seats[reporter.pk], actor=reporter, message_id=posted.message.pk, reason="Unkind"
     )
-
-
-def expect(default, **overrides):
-    result = dict.fromkeys(PERSONAS, default)
-    result.update(overrides)
-    return result
-
-
-PUBLIC = expect(200)
-SIGNED_IN = expect(200, anonymous=SIGN_IN)
-# Back-office pages: coordinators only; everyone else cannot tell they exist.
-COORDINATOR_ONLY = expect(404, anonymous=SIGN_IN, coordinator=200)
-# A person's own questionnaire: theirs alone; anyone else's is the same 404.
-OWN_QUESTIONNAIRE = expect(404, anonymous=SIGN_IN, participant=200)
-# Live rooms: the online group's participant and facilitator, and the moderators.
-IN_LIVE_ROOM = expect(
-    404, anonymous=SIGN_IN, participant=200, volunteer=200, coordinator=200, safeguarding_lead=200
-)
-TO_LIVE_ROOM = expect(
-    404, anonymous=SIGN_IN, participant=302, volunteer=302, coordinator=302, safeguarding_lead=302
-)
-MODERATE_LIVE_ROOM = expect(
-    404, anonymous=SIGN_IN, volunteer=302, coordinator=302, safeguarding_lead=302
-)
-API_PUBLIC = expect(200)
-API_COORDINATOR_ONLY = expect(404, anonymous=401, coordinator=200)
-# A live room's people: its members and facilitator (or the pair), and the moderators.
-ROOM_PEOPLE_NAMES = ("participant", "volunteer", "coordinator", "safeguarding_lead")
-ROOM_PEOPLE = expect(404, anonymous=401, **dict.fromkeys(ROOM_PEOPLE_NAMES, 200))
-
-
-@dataclass
-class Visit:
-    route: str
-    method: str
-    url: callable
-    expected: dict
-    data: callable | None = None
-    as_json: bool = False
 
 
 def g(w):
@@ -962,6 +940,7 @@ MATRIX = [
         as_json=True,
     ),
 ]
+MATRIX += [visit for rows in ROW_MODULES for visit in rows.ROWS]
 
 
 def _outcome(response) -> object:

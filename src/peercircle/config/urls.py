@@ -12,11 +12,13 @@ urlpatterns = [
     path("account/", include("peercircle.accounts.urls")),
     path("manage/rooms/", include("peercircle.rooms.urls_manage")),
     path("manage/questionnaires/", include("peercircle.questionnaires.urls_manage")),
+    path("manage/volunteers/", include("peercircle.volunteers.urls_manage")),
     path("manage/", include("peercircle.programmes.urls_manage")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("rooms/", include("peercircle.rooms.urls")),
     path("safety/", include("peercircle.safety.urls")),
     path("questionnaires/", include("peercircle.questionnaires.urls")),
+    path("volunteering/", include("peercircle.volunteers.urls")),
     path("", include("peercircle.core.urls")),
 ]
