@@ -323,6 +323,56 @@ def my_volunteering(profile: VolunteerProfile, *, now: datetime | None = None) -
     )
 
 
+@dataclass(frozen=True)
+class Caseload:
+    """The groups a volunteer facilitates and the people they support one to
+    one now, against their limit (their own, or the organisation's)."""
+
+    groups: int
+    pairings: int
+    limit: int
+
+    @property
+    def total(self) -> int:
+        return self.groups + self.pairings
+
+
+def caseload_for(profile: VolunteerProfile) -> Caseload:
+    """One volunteer's caseload, counted as the overview counts it."""
+    from peercircle.programmes.models import Facilitation
+    from peercircle.rooms.models import Pairing
+
+    limit = profile.caseload_limit
+    if limit is None:
+        limit = policy_for(profile.organisation_id).caseload_limit
+    return Caseload(
+        groups=Facilitation.objects.filter(
+            group__organisation_id=profile.organisation_id,
+            group__is_active=True,
+            user_id=profile.person_id,
+        ).count(),
+        pairings=Pairing.objects.filter(
+            organisation_id=profile.organisation_id,
+            volunteer_id=profile.person_id,
+            ended_at__isnull=True,
+        ).count(),
+        limit=limit,
+    )
+
+
+def activity_this_month(
+    profile: VolunteerProfile, *, now: datetime | None = None
+) -> list[ActivityLog]:
+    """The volunteer's activity entries in the organisation's current month, newest first."""
+    today = organisation_today(profile.organisation, now or timezone.now())
+    start, end = rules.month_bounds(today)
+    return list(
+        ActivityLog.objects.filter(profile=profile, on__gte=start, on__lt=end).order_by(
+            "-on", "-id"
+        )
+    )
+
+
 # --- sensitive reads for staff -------------------------------------------------------------
 
 
