@@ -38,6 +38,9 @@ from peercircle.rooms.access import RoomClosed
 from peercircle.rooms.api import ROOM_ERROR_FIELD, ROOM_ERROR_STATUS
 from peercircle.rooms.api import router as rooms_router
 from peercircle.rooms.services import RoomError
+from peercircle.volunteers.api import VOLUNTEER_ERROR_STATUS
+from peercircle.volunteers.api import router as volunteers_router
+from peercircle.volunteers.services import VolunteerError
 
 NOT_FOUND = {"detail": "Not found."}
 #: EnrolmentError codes that mean "the thing you asked for conflicts with what is there".
@@ -85,7 +88,8 @@ api = NinjaAPI(
     title="PeerCircle API",
     version="1",
     description=(
-        "Programmes, groups, sessions, enrolment, attendance, live rooms and questionnaires. "
+        "Programmes, groups, sessions, enrolment, attendance, live rooms, questionnaires "
+        "and volunteering. "
         "Signed-in endpoints use the Django session cookie and need the CSRF token "
         "(X-CSRFToken header) on unsafe methods. "
         "Errors: 401 not signed in, 403 missing role, 404 not found or not allowed (one body), "
@@ -231,6 +235,19 @@ def questionnaire_refused(request: HttpRequest, exc: QuestionnaireError) -> Http
     return api.create_response(request, body, status=QUESTIONNAIRE_ERROR_STATUS.get(code, 422))
 
 
+@api.exception_handler(VolunteerError)
+def volunteer_refused(request: HttpRequest, exc: VolunteerError) -> HttpResponse:
+    # Nothing was changed. A refusal about fields names each one; a step out of
+    # order (409) or one that is not theirs to take (403) says why.
+    code = getattr(exc, "code", None) or "invalid"
+    if hasattr(exc, "error_dict"):
+        errors = {field: list(messages) for field, messages in exc.message_dict.items()}
+    else:
+        errors = {NON_FIELD_ERRORS: [exc.text]}
+    body = {"detail": exc.text, "code": code, "errors": errors}
+    return api.create_response(request, body, status=VOLUNTEER_ERROR_STATUS.get(code, 422))
+
+
 @api.exception_handler(RoomClosed)
 def room_closed(request: HttpRequest, exc: RoomClosed) -> HttpResponse:
     body: dict[str, Any] = {
@@ -248,3 +265,4 @@ def room_closed(request: HttpRequest, exc: RoomClosed) -> HttpResponse:
 api.add_router("", programmes_router, auth=signed_in)
 api.add_router("", rooms_router, auth=signed_in)
 api.add_router("", questionnaires_router, auth=signed_in)
+api.add_router("", volunteers_router, auth=signed_in)
