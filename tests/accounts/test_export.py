@@ -119,3 +119,78 @@ def test_export_holds_own_room_messages_and_pairings_but_not_others(
     everything = list(_strings(data))
     assert not any("volunteer's words" in s for s in everything)
     assert not any("Alex" in s for s in everything)
+
+
+def test_a_volunteer_exports_their_own_volunteering_without_staff_notes_or_names(
+    client, org, volunteer, coordinator
+):
+    from peercircle.volunteers import services
+    from peercircle.volunteers.gate import organisation_today
+    from peercircle.volunteers.models import VolunteerProfile
+
+    profile = VolunteerProfile.objects.get(person=volunteer)
+    services.checkin_submit(
+        actor=volunteer,
+        profile=profile,
+        ons4=[6, 7, 5, 4],
+        workload={"manageable": 4, "supported": 4, "rested": 2, "carrying": 3},
+        note="A heavy week at home",
+    )
+    services.activity_log(
+        actor=volunteer,
+        profile=profile,
+        on=organisation_today(org),
+        kind="one_to_one",
+        hours="1.5",
+        contacts=1,
+    )
+    services.volunteer_pause(actor=coordinator, profile=profile, reason="Taking a break for exams")
+    client.force_login(volunteer)
+    data = json.loads(client.post("/account/export/").content)
+    assert data["format_version"] == 3
+    (mine,) = data["volunteering"]
+    assert mine["state"] == "paused"
+    assert mine["lived_experience"].startswith("I lived with depression")
+    assert [c["note"] for c in mine["wellbeing_checkins"]] == ["A heavy week at home"]
+    assert mine["activity"] == [
+        {
+            "on": organisation_today(org).isoformat(),
+            "kind": "one_to_one",
+            "hours": "1.50",
+            "contacts": 1,
+        }
+    ]
+    assert mine["history"][-1]["reason"] == "Taking a break for exams"
+    assert {t["reflection"] for t in mine["training"]} == {"I will listen more."}
+    assert mine["background_checks"] and "note" not in mine["background_checks"][0]
+    everything = list(_strings(data))
+    # Nobody else: no coordinator, no referee.
+    assert not any(
+        s == coordinator.pseudonym or coordinator.real_name in s or "Referee" in s
+        for s in everything
+    )
+
+
+def test_a_participant_exports_their_questionnaire_answers(
+    client, programme, participant, group, coordinator
+):
+    from peercircle.questionnaires.models import Assignment
+    from peercircle.questionnaires.services import (
+        assignments_generate,
+        response_submit,
+        schedule_point_add,
+    )
+
+    enrolment_join(user=participant, group=group)
+    schedule_point_add(actor=coordinator, programme=programme, instrument="gad7", label="Baseline")
+    assignments_generate()
+    assignment = Assignment.objects.get(person=participant)
+    response_submit(person=participant, assignment=assignment, answers=[1, 2, 0, 1, 3, 0, 1])
+    client.force_login(participant)
+    data = json.loads(client.post("/account/export/").content)
+    (response,) = data["questionnaire_responses"]
+    assert response["instrument"] == "gad7"
+    assert response["answers"] == [1, 2, 0, 1, 3, 0, 1]
+    assert response["total"] == 8
+    assert response["group"] == "Monday Men's Group"
+    assert data["volunteering"] == []

@@ -16,7 +16,7 @@ from peercircle.accounts.consent import CURRENT_VERSION, PURPOSE_LABELS, WORDING
 from peercircle.accounts.models import Consent, ContextProfile, User
 from peercircle.core.models import AuditEvent, Membership, Organisation
 
-EXPORT_FORMAT_VERSION = 2
+EXPORT_FORMAT_VERSION = 3
 
 
 @dataclass
@@ -97,7 +97,9 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
     as people.
     """
     from peercircle.programmes.models import Attendance, Enrolment
+    from peercircle.questionnaires.export import questionnaires_for_export
     from peercircle.rooms.models import Message, Pairing
+    from peercircle.volunteers.export import volunteering_for_export
 
     user = User.objects.get(pk=user.pk)
     context = ContextProfile.objects.filter(user=user).first()
@@ -210,6 +212,10 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
             ),
             key=lambda row: row["started_at"] or "",
         ),
+        # Questionnaires answered, with scores, and check-ins after sessions.
+        **questionnaires_for_export(user),
+        # Applying, training, check-ins, activity and supervision as a volunteer.
+        "volunteering": volunteering_for_export(user),
         "audit_events": [
             {
                 "at": _iso(ev.at),
