@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "peercircle.core.context_processors.crisis",
                 "peercircle.core.context_processors.navigation",
+                "peercircle.volunteers.context_processors.volunteering",
             ],
         },
     }

@@ -60,6 +60,17 @@ def profile_for(person: Any, organisation: Organisation | int) -> VolunteerProfi
     )
 
 
+def profiles_of(person: Any) -> list[VolunteerProfile]:
+    """The person's own volunteer profiles, one per organisation, by organisation name."""
+    if person is None or not getattr(person, "is_authenticated", False):
+        return []
+    return list(
+        VolunteerProfile.objects.select_related("organisation")
+        .filter(person_id=person.pk)
+        .order_by("organisation__name", "id")
+    )
+
+
 def history(profile: VolunteerProfile) -> list[VolunteerEvent]:
     """Every move in the pipeline, oldest first, with who made it."""
     return list(profile.events.select_related("actor").order_by("at", "id"))
