@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "peercircle.safety",
     "peercircle.questionnaires",
     "peercircle.volunteers",
+    "peercircle.matchmaking",
 ]
 
 MIDDLEWARE = [

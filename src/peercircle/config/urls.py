@@ -13,6 +13,7 @@ urlpatterns = [
     path("manage/rooms/", include("peercircle.rooms.urls_manage")),
     path("manage/questionnaires/", include("peercircle.questionnaires.urls_manage")),
     path("manage/volunteers/", include("peercircle.volunteers.urls_manage")),
+    path("manage/matching/", include("peercircle.matchmaking.urls_manage")),
     path("manage/", include("peercircle.programmes.urls_manage")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
@@ -20,5 +21,6 @@ urlpatterns = [
     path("safety/", include("peercircle.safety.urls")),
     path("questionnaires/", include("peercircle.questionnaires.urls")),
     path("volunteering/", include("peercircle.volunteers.urls")),
+    path("support/", include("peercircle.matchmaking.urls")),
     path("", include("peercircle.core.urls")),
 ]
