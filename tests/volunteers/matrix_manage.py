@@ -9,6 +9,7 @@ their own record here, and the outsider (a coordinator elsewhere) gets the same
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -86,6 +87,10 @@ def _x(w, name):
 
 def _org(w):
     return f"{BASE}/organisations/{w.org.pk}"
+
+
+def _local(w, moment):
+    return moment.astimezone(ZoneInfo(w.org.timezone)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _check(w):
@@ -239,6 +244,59 @@ ROWS: list[Visit] = [
         "post",
         lambda w: f"{BASE}/actions/{_x(w, 'action')}/done/",
         COORDINATOR_POST,
+    ),
+    Visit(
+        R + "policy",
+        "post",
+        lambda w: f"{_org(w)}/policy/",
+        COORDINATOR_POST,
+        data=lambda w: {
+            "references_required": "2",
+            "caseload_limit": "3",
+            "supervision_weeks": "6",
+            "debrief_days": "14",
+            "wellbeing_drop": "3",
+            "anxiety_high": "6",
+            "anxious_checkins": "2",
+            "refresher_notice_days": "30",
+        },
+    ),
+    Visit(
+        R + "events",
+        "post",
+        lambda w: f"{_org(w)}/events/",
+        COORDINATOR_POST,
+        data=lambda w: {
+            "title": "Picnic",
+            "starts_at": _local(w, timezone.now() + dt.timedelta(days=9)),
+            "place": "The park",
+        },
+    ),
+    Visit(
+        R + "supervision",
+        "post",
+        lambda w: f"{_org(w)}/supervision/",
+        COORDINATOR_POST,
+        data=lambda w: {
+            "kind": "one_to_one",
+            "scheduled_at": _local(w, timezone.now() + dt.timedelta(days=2)),
+            "duration_minutes": "60",
+            "supervisor": str(w.people["coordinator"].pk),
+            "profiles": [str(_x(w, "alex"))],
+        },
+    ),
+    Visit(
+        R + "module_edit",
+        "post",
+        lambda w: f"{BASE}/modules/{_x(w, 'module')}/edit/",
+        COORDINATOR_POST,
+        data=lambda w: {
+            "title": "Listening, actively",
+            "body": "Listen.",
+            "reflection_prompt": "What did you hear?",
+            "written_by": "Jo",
+            "refresher_months": "0",
+        },
     ),
     Visit(
         R + "event_cancel",
