@@ -58,6 +58,7 @@ from peercircle.volunteers.forms_manage import (
     SupervisionRecordForm,
 )
 from peercircle.volunteers.models import (
+    AVAILABILITY_CHOICES,
     DebriefState,
     ModuleCompletion,
     State,
@@ -88,6 +89,7 @@ MOVES: dict[str, Callable[..., VolunteerProfile]] = {
 }
 #: Moves for which a coordinator must say why (services.volunteer_move).
 MOVES_WITH_REASON = (rules.PAUSED, rules.LEFT)
+AVAILABILITY_WORDS = dict(AVAILABILITY_CHOICES)
 DONE_WORDS = {
     rules.SCREENING: "{name} is in screening.",
     rules.TRAINING: "{name} has started training.",
@@ -214,8 +216,10 @@ def _volunteer_page(
                 "label": MOVE_LABELS[key],
                 "needs_reason": key in MOVES_WITH_REASON,
                 "form": form,
+                "failed": form is failed_move,
             }
         )
+    application = selectors.application_read(request.user, profile)
     screening = selectors.screening_read(request.user, profile)
     receive_forms = {
         reference.pk: ReferenceReceiveForm(auto_id=f"reference-{reference.pk}-%s")
@@ -229,7 +233,11 @@ def _volunteer_page(
         "organisation": organisation,
         "profile": profile,
         "row": row,
-        "application": selectors.application_read(request.user, profile),
+        "forward_moves": [m for m in moves if not m["needs_reason"]],
+        "other_moves": [m for m in moves if m["needs_reason"]],
+        "other_moves_open": any(m["failed"] for m in moves if m["needs_reason"]),
+        "application": application,
+        "availability": [AVAILABILITY_WORDS.get(v, v) for v in application.availability],
         "history": selectors.history(profile),
         "moves": moves,
         "move_errors": failed_move.non_field_errors() if failed_move is not None else [],
