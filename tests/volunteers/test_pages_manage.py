@@ -464,9 +464,14 @@ def test_editing_a_modules_text_makes_a_new_version_and_it_can_be_retired(jo, or
 
 def test_a_refresher_that_is_not_a_number_is_refused(jo, org):
     module = TrainingModule.objects.filter(organisation=org).first()
-    page = jo.post(
-        f"{BASE}/modules/{module.pk}/edit/", {"title": "T", "refresher_months": "-3"}
-    ).content.decode()
+    data = {
+        "title": "T",
+        "body": module.body,
+        "reflection_prompt": module.reflection_prompt,
+        "written_by": module.written_by,
+        "refresher_months": "-3",
+    }
+    page = jo.post(f"{BASE}/modules/{module.pk}/edit/", data).content.decode()
     assert "Give the months until a refresher (0 for none, up to 120)." in page
     module.refresh_from_db()
     assert module.title != "T"

@@ -1,7 +1,9 @@
 """Forms for the coordinators' volunteer pages (/manage/volunteers/).
 See docs/volunteers.md, "Pages for coordinators".
 
-Forms only parse what was typed; every rule lives in ``volunteers.services``.
+Forms only parse what was typed (a field the service needs is marked required,
+with the service's own words, so that its label does not say "optional");
+every rule lives in ``volunteers.services``.
 When a service refuses, ``add_service_errors`` puts each message on the field
 it names (or at the top), so the page shows it next to what was typed.
 """
@@ -82,9 +84,16 @@ class MoveForm(ServiceForm):
 
 
 class ReferenceForm(ServiceForm):
-    referee_name = forms.CharField(label="Referee's name", max_length=200, required=False)
+    referee_name = forms.CharField(
+        label="Referee's name",
+        max_length=200,
+        error_messages={"required": "Give the referee's name."},
+    )
     relationship = forms.CharField(
-        label="How they know them", max_length=120, required=False, help_text="Employer, tutor, ..."
+        label="How they know them",
+        max_length=120,
+        help_text="Employer, tutor, ...",
+        error_messages={"required": "Say how the referee knows them (employer, tutor, ...)."},
     )
     contact = forms.CharField(
         label="Referee's contact details",
@@ -109,8 +118,8 @@ class CheckForm(ServiceForm):
     kind = forms.CharField(
         label="Kind of check",
         max_length=80,
-        required=False,
         help_text="For example Enhanced DBS with barred lists.",
+        error_messages={"required": "Say what kind of check it was, e.g. Enhanced DBS."},
     )
     checked_on = _date("Date of the check")
     expires_on = _date("Renew by")
@@ -150,21 +159,27 @@ class CaseloadForm(ServiceForm):
 
 
 class ModuleForm(ServiceForm):
-    title = forms.CharField(label="Title", max_length=200, required=False)
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Give the module a title."}
+    )
     summary = forms.CharField(label="Summary", max_length=300, required=False)
     body = forms.CharField(
         label="Text (Markdown)",
-        required=False,
+        error_messages={"required": "Write the module's text (Markdown)."},
         widget=forms.Textarea(attrs={"rows": 16}),
         help_text="Headings with #, lists with -, emphasis with *.",
     )
     reflection_prompt = forms.CharField(
         label="Reflection question",
-        required=False,
+        error_messages={
+            "required": "Every module ends with a short reflection: write its question."
+        },
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Volunteers answer it in a few lines when they complete the module.",
     )
-    written_by = forms.CharField(label="Written by", max_length=300, required=False)
+    written_by = forms.CharField(
+        label="Written by", max_length=300, error_messages={"required": "Credit who wrote it."}
+    )
     co_produced_with = forms.CharField(
         label="Co-produced with",
         max_length=300,
@@ -272,7 +287,7 @@ class ReasonForm(ServiceForm):
 class ActionForm(ServiceForm):
     text = forms.CharField(
         label="Agreed action",
-        required=False,
+        error_messages={"required": "Write the action first."},
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -285,7 +300,9 @@ class ActionForm(ServiceForm):
 
 
 class PeerEventForm(ServiceForm):
-    title = forms.CharField(label="Name", max_length=200, required=False)
+    title = forms.CharField(
+        label="Name", max_length=200, error_messages={"required": "Give the event a name."}
+    )
     starts_at = _datetime("Starts")
     ends_at = _datetime("Ends", required=False)
     place = forms.CharField(label="Where", max_length=200, required=False)
