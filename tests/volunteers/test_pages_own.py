@@ -583,3 +583,49 @@ def test_the_main_navigation_shows_volunteering_to_volunteers_only(client, volun
     html = page(signed_in(client, participant).get("/account/profile/"))
     assert link not in html
     assert "Volunteer with us" in html
+
+
+def test_my_volunteering_makes_the_same_queries_however_much_there_is(
+    client, volunteer, alex, org, coordinator
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(count):
+        supervision = services.supervision_schedule(
+            actor=coordinator,
+            organisation=org,
+            kind="one_to_one",
+            scheduled_at=timezone.now() + dt.timedelta(days=count),
+            supervisor=coordinator,
+            profiles=[alex],
+        )
+        for number in range(count):
+            services.action_add(
+                actor=coordinator, supervision=supervision, profile=alex, text=f"Step {number}"
+            )
+            services.checkin_submit(
+                actor=volunteer,
+                profile=alex,
+                ons4=[7, 7, 7, 3],
+                workload={"manageable": 4, "supported": 4, "rested": 4, "carrying": 2},
+            )
+            services.peer_event_create(
+                actor=coordinator,
+                organisation=org,
+                title=f"Walk {count}-{number}",
+                starts_at=timezone.now() + dt.timedelta(days=number + 1),
+                place="The park",
+            )
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(mine_url(org)).status_code == 200
+        return len(captured.captured_queries)
+
+    signed_in(client, volunteer)
+    add(1)
+    client.get(mine_url(org))
+    few = queries()
+    add(5)
+    assert queries() == few
