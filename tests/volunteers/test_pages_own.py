@@ -629,3 +629,14 @@ def test_my_volunteering_makes_the_same_queries_however_much_there_is(
     few = queries()
     add(5)
     assert queries() == few
+
+
+def test_a_post_without_the_csrf_token_is_refused(volunteer, alex, org):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(volunteer)
+    response = client.post(reverse("volunteers:pause", args=[org.pk]))
+    assert response.status_code == 403
+    alex.refresh_from_db()
+    assert alex.state == "active"
