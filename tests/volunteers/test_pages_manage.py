@@ -675,3 +675,53 @@ def test_posts_need_the_csrf_token(coordinator, robin):
     client.force_login(coordinator)
     assert _move(client, robin, "screening").status_code == 403
     assert _state(robin) == "applied"
+
+
+def test_a_coordinator_with_two_factor_set_up_must_verify_first(client, coordinator, org, robin):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
+    client.force_login(coordinator)
+    response = client.get(f"{BASE}/people/{robin.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/")
+    assert _move(client, robin, "screening").status_code == 302
+    assert _state(robin) == "applied"
+
+
+def test_staff_without_two_factor_are_sent_to_set_it_up_when_it_is_required(jo, org, settings):
+    settings.STAFF_TWO_FACTOR_REQUIRED = True
+    response = jo.get(f"{BASE}/organisations/{org.pk}/")
+    assert response.status_code == 302
+    assert "two-factor" in response["Location"]
+
+
+def test_the_volunteer_page_takes_the_same_number_of_queries_with_a_longer_record(
+    jo, coordinator, org, robin
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_records(count):
+        for number in range(count):
+            services.reference_add(
+                actor=coordinator, profile=robin, referee_name=f"R{number}", relationship="tutor"
+            )
+            services.interview_record(
+                actor=coordinator, profile=robin, held_on=_today(org), outcome="talk_again"
+            )
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert jo.get(f"{BASE}/people/{robin.pk}/").status_code == 200
+        return len(captured.captured_queries)
+
+    add_records(1)
+    services.volunteer_screen(actor=coordinator, profile=robin, reason="Go")
+    queries()  # the first request also fills the role cache
+    few = queries()
+    add_records(5)
+    services.volunteer_pause(actor=coordinator, profile=robin, reason="Break")
+    services.volunteer_resume(actor=coordinator, profile=robin)
+    assert queries() == few
+    assert few < 40
