@@ -640,3 +640,20 @@ def test_a_post_without_the_csrf_token_is_refused(volunteer, alex, org):
     assert response.status_code == 403
     alex.refresh_from_db()
     assert alex.state == "active"
+
+
+def test_an_applicant_is_told_plainly_what_opens_with_training(client, applicant, org):
+    apply(applicant, org)
+    signed_in(client, applicant)
+    for name, words in (
+        ("network", "once your training starts"),
+        ("wellbeing", "Wellbeing check-ins start with training."),
+        ("activity", "Logging hours starts with training."),
+        ("training", "Training starts once screening is done."),
+    ):
+        response = client.get(reverse(f"volunteers:{name}", args=[org.pk]))
+        assert response.status_code == 200, name
+        assert words in page(response), name
+    assert reverse("rooms:supporters", args=[org.pk]) not in page(
+        client.get(reverse("volunteers:network", args=[org.pk]))
+    )

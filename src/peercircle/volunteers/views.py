@@ -569,10 +569,13 @@ def activity_remove(request: HttpRequest, entry_id: int) -> HttpResponse:
 @login_required
 def network(request: HttpRequest, organisation_id: int) -> HttpResponse:
     profile = _own(request, organisation_id)
-    if profile.state not in VOLUNTEERING:
-        raise NotFound()
+    volunteering = profile.state in VOLUNTEERING
     return render(
         request,
         T + "network.html",
-        {"profile": profile, "network": selectors.network_for(profile.organisation)},
+        {
+            "profile": profile,
+            "volunteering": volunteering,
+            "network": selectors.network_for(profile.organisation) if volunteering else None,
+        },
     )
