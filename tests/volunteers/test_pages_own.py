@@ -542,9 +542,10 @@ def test_a_debrief_offer_is_answered_and_can_be_changed(client, volunteer, org, 
     debrief.refresh_from_db()
     assert debrief.state == "accepted"
     assert "will be in touch to arrange it" in followed_messages(response)
-    client.post(url, {"answer": "no"})
+    response = client.post(url, {"answer": "no"}, follow=True)
     debrief.refresh_from_db()
     assert debrief.state == "declined"
+    assert "I'd like one after all" in page(response)  # they can change their mind
     response = client.post(url, {"answer": "maybe"}, follow=True)
     assert "Choose yes or no." in followed_messages(response)
 

@@ -384,6 +384,12 @@ def activity_this_month(
     )
 
 
+def debriefs_not_done(profile: VolunteerProfile) -> list[DebriefOffer]:
+    """The volunteer's debrief offers that have not taken place, newest first:
+    offered, accepted, or declined (they can change their mind until it is done)."""
+    return list(profile.debriefs.exclude(state=DebriefState.DONE).order_by("-offered_at", "-id"))
+
+
 # --- sensitive reads for staff -------------------------------------------------------------
 
 

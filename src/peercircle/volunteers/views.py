@@ -215,7 +215,7 @@ def mine(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "application": selectors.application_read(request.user, profile),
         "availability_words": dict(AVAILABILITY_CHOICES),
         "role_words": dict(SupportRole.choices),
-        "network": selectors.network_for(profile.organisation),
+        "debriefs": selectors.debriefs_not_done(profile),
     }
     return render(request, T + "mine.html", context)
 
