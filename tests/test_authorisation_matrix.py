@@ -30,6 +30,7 @@ from peercircle.rooms.services import (
     room_for_session,
     room_supporters,
 )
+from tests.matchmaking import matrix as matchmaking_rows
 from tests.matrix_base import (
     API_COORDINATOR_ONLY,
     API_PUBLIC,
@@ -52,7 +53,7 @@ from tests.volunteers import matrix_manage as volunteers_manage_rows
 from tests.volunteers import matrix_own as volunteers_own_rows
 
 # Rows kept beside their subsystem's tests: each has ROWS and prepare(world).
-ROW_MODULES = (volunteers_own_rows, volunteers_manage_rows, volunteers_api_rows)
+ROW_MODULES = (volunteers_own_rows, volunteers_manage_rows, volunteers_api_rows, matchmaking_rows)
 
 
 @dataclass
