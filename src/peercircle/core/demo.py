@@ -664,6 +664,7 @@ def demo_seed(*, today: dt.date | None = None) -> DemoResult:
         _safety(organisation, people, today, result)
         _questionnaires(organisation, people, programmes, groups, result)
         _volunteer_life(organisation, people, result)
+        _matching(organisation, people, result)
     return result
 
 
@@ -1079,3 +1080,73 @@ def demo_logins() -> list[tuple[str, str]]:
         )
     )
     return [(role.value, role.label) for role in DEMO_LOGINS if role.value in existing]
+
+
+#: What the demo's one-to-one supporters offer (matchmaking.services.offer_update).
+SUPPORTER_OFFERS: dict[str, dict[str, Any]] = {
+    "volunteer": {
+        "formats": ["in_person", "online", "phone"],
+        "tags": ["redundancy", "low_mood", "anxiety"],
+        "town": "Leeds",
+    },
+    "heron": {
+        "formats": ["online", "in_person"],
+        "tags": ["new_mum", "low_mood"],
+        "town": "Bradford",
+    },
+}
+#: Members waiting for a peer supporter (matchmaking.services.request_submit), so
+#: that a coordinator can run a matching round in the demo.
+SUPPORT_REQUESTS: dict[str, dict[str, Any]] = {
+    "kestrel": {
+        "languages": ["English"],
+        "slots": ["mon-evening", "thu-evening"],
+        "formats": ["online", "in_person"],
+        "town": "Leeds",
+        "tags": ["low_mood"],
+        "gender_preference": "man",
+        "gender_strength": "nice",
+        "note": "I work shifts, so evenings suit me best.",
+    },
+    "bluefinch": {
+        "languages": ["English"],
+        "slots": ["tue-evening", "thu-morning"],
+        "formats": ["online", "in_person"],
+        "town": "Leeds",
+        "tags": ["new_mum"],
+        "gender_preference": "woman",
+        "gender_strength": "must",
+    },
+    "stillwater": {
+        "languages": ["Urdu", "English"],
+        "slots": ["tue-evening"],
+        "formats": ["online"],
+        "tags": ["bereavement"],
+    },
+    "moorland": {
+        "languages": ["English"],
+        "slots": ["sat-morning"],
+        "formats": ["phone"],
+        "tags": ["redundancy"],
+    },
+}
+
+
+def _matching(organisation: Organisation, people: dict[str, User], result: DemoResult) -> None:
+    """Supporters' offers and a few members waiting for a peer supporter, made
+    with the matching services; nothing is matched yet, so a coordinator can
+    run a round. See docs/matching.md, "In the platform"."""
+    from peercircle.matchmaking import services as matchmaking
+    from peercircle.matchmaking.models import SupporterOffer, SupportRequest
+    from peercircle.volunteers.models import VolunteerProfile
+
+    for username, offer in SUPPORTER_OFFERS.items():
+        profile = VolunteerProfile.objects.get(organisation=organisation, person=people[username])
+        if not SupporterOffer.objects.filter(profile=profile).exists():
+            matchmaking.offer_update(actor=people[username], profile=profile, **offer)
+            result.count("supporter offers")
+    for username, request in SUPPORT_REQUESTS.items():
+        person = people[username]
+        if not SupportRequest.objects.filter(organisation=organisation, person=person).exists():
+            matchmaking.request_submit(person=person, organisation=organisation, **request)
+            result.count("requests for a peer supporter")
