@@ -33,6 +33,27 @@ from tests.factories import (
     next_weekday,
 )
 
+#: Tests of the pure cores: scoring, matching and risk screening (no Django
+#: models, no database, no Redis). What they check cannot differ between
+#: SQLite and PostgreSQL, so scripts/test runs them once, in the SQLite run.
+PURE_TESTS = (
+    "tests/measures/",
+    "tests/matching/",
+    "tests/safety/test_screening.py",
+    "tests/safety/test_screening_figures.py",
+    "tests/safety/test_evaluation_set.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if (
+            item.nodeid.startswith(PURE_TESTS)
+            and item.get_closest_marker("django_db") is None
+            and not {"db", "transactional_db", "client", "live_server"} & set(item.fixturenames)
+        ):
+            item.add_marker(pytest.mark.pure)
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
