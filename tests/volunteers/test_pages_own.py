@@ -140,6 +140,11 @@ def test_someone_in_two_organisations_chooses_which_and_is_told_if_they_did_not(
     assert response.status_code == 400
     assert "Choose the organisation you would like to volunteer with." in page(response)
     assert "Bipolar disorder, well managed now." in page(response)
+    # Every field that needs attention is named at once, the choice of organisation too.
+    response = client.post(APPLY, {**data, "languages": ""})
+    assert response.status_code == 400
+    assert 'href="#organisation"' in page(response)
+    assert 'href="#languages"' in page(response)
     response = client.post(APPLY, {**data, "organisation": str(other_org.pk)})
     assert response.status_code == 302
     assert VolunteerProfile.objects.get(person=applicant).organisation == other_org

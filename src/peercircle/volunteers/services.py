@@ -423,6 +423,26 @@ def application_submit(
     return profile
 
 
+def application_check(
+    *,
+    lived_experience: Any,
+    languages: Any,
+    availability: Any,
+    roles_wanted: Any,
+    about: Any = "",
+) -> None:
+    """Check an application's fields as ``application_submit`` does, storing
+    nothing: for a form that cannot send it yet (no organisation chosen) and
+    still wants to name every field that needs attention at once."""
+    _clean_application(
+        lived_experience=lived_experience,
+        languages=languages,
+        availability=availability,
+        roles_wanted=roles_wanted,
+        about=about,
+    )
+
+
 def profile_update(
     *,
     actor: Any,

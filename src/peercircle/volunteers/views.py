@@ -142,22 +142,26 @@ def apply(request: HttpRequest) -> HttpResponse:
             )
         if not organisations:
             general = ["There is no organisation here you could apply to."]
-        elif organisation is None:
-            errors["organisation"] = "Choose the organisation you would like to volunteer with."
         else:
+            fields = {
+                "lived_experience": values["lived_experience"],
+                "languages": values["languages"].split(","),
+                "availability": values["availability"],
+                "roles_wanted": values["roles_wanted"],
+                "about": values["about"],
+            }
             try:
-                services.application_submit(
-                    person=request.user,
-                    organisation=organisation,
-                    lived_experience=values["lived_experience"],
-                    languages=values["languages"].split(","),
-                    availability=values["availability"],
-                    roles_wanted=values["roles_wanted"],
-                    about=values["about"],
-                )
+                if organisation is None:
+                    services.application_check(**fields)  # name every other field too
+                else:
+                    services.application_submit(
+                        person=request.user, organisation=organisation, **fields
+                    )
             except VolunteerError as refused:
                 errors, general = _field_errors(refused)
-            else:
+            if organisation is None:
+                errors["organisation"] = "Choose the organisation you would like to volunteer with."
+            elif not errors and not general:
                 messages.success(
                     request,
                     f"Thank you for applying to volunteer with {organisation.name}. A "
