@@ -226,3 +226,32 @@ def test_groups_that_may_suit_them_are_suggested(client, org, participant, group
 
     enrolment_join(user=participant, group=group)
     assert escape(group.name) not in client.get("/support/").content.decode()  # a member now
+
+
+def test_after_support_ends_they_can_ask_again(client, org, coordinator, participant, alex_profile):
+    from peercircle.rooms.services import pairing_end
+
+    request = ask(participant, org, tags=["psychosis"])
+    services.proposal_accept(
+        actor=coordinator,
+        proposal=services.round_run(
+            actor=coordinator, organisation=org, objective="best_total"
+        ).proposals.get(),
+    )
+    request.refresh_from_db()
+    pairing_end(actor=coordinator, pairing=request.pairing, reason="Support finished well.")
+    client.force_login(participant)
+    home = client.get("/support/").content.decode()
+    assert f"/support/{org.pk}/ask/" in home and "You have been matched" not in home
+
+    response = client.post(f"/support/{org.pk}/ask/", ASK_FORM)
+
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.state == RequestState.ENDED
+    assert SupportRequest.objects.filter(person=participant, state="waiting").exists()
+    # What people are going through stays out of the audit log.
+    from peercircle.core.models import AuditEvent
+
+    details = " ".join(str(e.detail) for e in AuditEvent.objects.all())
+    assert "psychosis" not in details and "new_dad" not in details

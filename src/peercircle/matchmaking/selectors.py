@@ -125,9 +125,12 @@ class OrganisationSupport:
 def my_support(user: Any, organisation_ids: list[int]) -> list[OrganisationSupport]:
     """The person's open request and their pairings as a participant, per organisation."""
     organisations = Organisation.objects.filter(pk__in=organisation_ids).order_by("name")
+    # A matched request whose pairing has ended no longer stands: they may ask again.
     requests = {
         r.organisation_id: r
-        for r in SupportRequest.objects.filter(person=user, state__in=OPEN_STATES)
+        for r in SupportRequest.objects.filter(person=user, state__in=OPEN_STATES).exclude(
+            state=RequestState.MATCHED, pairing__ended_at__isnull=False
+        )
     }
     pairings = list(
         Pairing.objects.filter(participant=user, organisation_id__in=organisation_ids)

@@ -230,7 +230,7 @@ def request_submit(*, person: Any, organisation: Organisation, **data: Any) -> S
             action="matching.request_submit",
             obj=request,
             organisation=organisation,
-            detail={"formats": clean["formats"], "tags": clean["tags"]},
+            detail={"formats": clean["formats"]},
         )
     return request
 
@@ -343,7 +343,7 @@ def offer_update(*, actor: Any, profile: VolunteerProfile, **data: Any) -> Suppo
             action="matching.offer_update",
             obj=offer,
             organisation=profile.organisation_id,
-            detail={"formats": offer.formats, "tags": offer.tags},
+            detail={"formats": offer.formats},
         )
     return offer
 
@@ -629,6 +629,12 @@ def check_pair(request: SupportRequest, profile: VolunteerProfile) -> Fit:
     return result
 
 
+def _lock_supporter(profile: VolunteerProfile) -> None:
+    """Two acceptances for the same supporter run one after the other, so the
+    free places each one counts are the places left by the other."""
+    VolunteerProfile.objects.select_for_update().filter(pk=profile.pk).first()
+
+
 def _locked_proposal(proposal: Proposal) -> Proposal:
     proposal = (
         Proposal.objects.select_for_update()
@@ -691,6 +697,7 @@ def proposal_accept(*, actor: Any, proposal: Proposal) -> Proposal:
     _require_manager(actor, proposal.request.organisation_id)
     with transaction.atomic():
         proposal = _locked_proposal(proposal)
+        _lock_supporter(proposal.profile)
         fit = check_pair(proposal.request, proposal.profile)
         return _accept(actor, proposal, fit)
 
@@ -702,6 +709,7 @@ def proposal_change(*, actor: Any, proposal: Proposal, profile: VolunteerProfile
     _require_manager(actor, proposal.request.organisation_id)
     with transaction.atomic():
         proposal = _locked_proposal(proposal)
+        _lock_supporter(profile)
         if profile.pk == proposal.profile_id:
             return _accept(actor, proposal, check_pair(proposal.request, profile))
         fit = check_pair(proposal.request, profile)
