@@ -64,7 +64,7 @@ class RequestForm(ServiceForm):
         error_messages=CHOOSE,
     )
     gender_strength = forms.ChoiceField(
-        label="How much this matters",
+        label="How much their gender matters",
         required=False,
         choices=list(STRENGTHS.items()),
         initial="nice",
@@ -78,7 +78,7 @@ class RequestForm(ServiceForm):
         error_messages=CHOOSE,
     )
     tag_strength = forms.ChoiceField(
-        label="How much this matters",
+        label="How much their experience matters",
         required=False,
         choices=list(STRENGTHS.items()),
         initial="nice",
