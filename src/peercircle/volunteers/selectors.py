@@ -384,6 +384,11 @@ def activity_this_month(
     )
 
 
+def checkins_recent(profile: VolunteerProfile, *, limit: int = 12) -> list[WellbeingCheckIn]:
+    """The volunteer's latest wellbeing check-ins, newest first."""
+    return list(profile.checkins.order_by("-at", "-id")[:limit])
+
+
 def debriefs_not_done(profile: VolunteerProfile) -> list[DebriefOffer]:
     """The volunteer's debrief offers that have not taken place, newest first:
     offered, accepted, or declined (they can change their mind until it is done)."""

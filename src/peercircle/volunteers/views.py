@@ -491,7 +491,7 @@ def wellbeing(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "note": note,
         "error": error,
         "anchor": anchor,
-        "checkins": selectors.my_volunteering(profile).checkins,
+        "checkins": selectors.checkins_recent(profile),
         "workload_labels": dict(WORKLOAD_ITEMS),
     }
     return render(request, T + "wellbeing.html", context, status=400 if error else 200)
