@@ -61,6 +61,13 @@ def prepare(world) -> None:
     action = services.action_add(
         actor=coordinator, supervision=supervision, text="Take a week off", profile=alex
     )
+    checkin = services.checkin_submit(
+        actor=volunteer,
+        profile=alex,
+        ons4=[7, 7, 7, 3],
+        workload={"manageable": 4, "supported": 4, "rested": 3, "carrying": 2},
+        wants_chat=True,
+    )
     event = services.peer_event_create(
         actor=coordinator,
         organisation=org,
@@ -78,6 +85,7 @@ def prepare(world) -> None:
         vol_supervision=supervision,
         vol_action=action,
         vol_event=event,
+        vol_checkin=checkin,
     )
 
 
@@ -178,6 +186,12 @@ ROWS: list[Visit] = [
         R + "debrief_done",
         "post",
         lambda w: f"{BASE}/debriefs/{_x(w, 'debrief')}/done/",
+        COORDINATOR_POST,
+    ),
+    Visit(
+        R + "chat_answered",
+        "post",
+        lambda w: f"{BASE}/checkins/{_x(w, 'checkin')}/chat/",
         COORDINATOR_POST,
     ),
     Visit(

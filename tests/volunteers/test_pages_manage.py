@@ -725,3 +725,27 @@ def test_the_volunteer_page_takes_the_same_number_of_queries_with_a_longer_recor
     services.volunteer_resume(actor=coordinator, profile=robin)
     assert queries() == few
     assert few < 40
+
+
+def test_a_request_for_a_chat_is_flagged_until_a_coordinator_has_been_in_touch(
+    jo, org, alex, volunteer
+):
+    checkin = services.checkin_submit(
+        actor=volunteer,
+        profile=alex,
+        ons4=[7, 7, 7, 3],
+        workload={"manageable": 4, "supported": 4, "rested": 3, "carrying": 2},
+        wants_chat=True,
+        note="A hard week in the group.",
+    )
+    page = jo.get(f"{BASE}/people/{alex.pk}/").content.decode()
+    assert 'data-flag="wants_chat"' in page
+    assert "A hard week in the group." in page
+    response = jo.post(f"{BASE}/checkins/{checkin.pk}/chat/")
+    assert response["Location"] == f"{BASE}/people/{alex.pk}/#wellbeing"
+    checkin.refresh_from_db()
+    assert checkin.chat_answered_at is not None
+    page = jo.get(f"{BASE}/organisations/{org.pk}/").content.decode()
+    assert 'data-flag="wants_chat"' not in page
+    again = jo.post(f"{BASE}/checkins/{checkin.pk}/chat/", follow=True).content.decode()
+    assert "Someone has been in touch about this already." in again

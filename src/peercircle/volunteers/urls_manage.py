@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern] = [
         name="reference_receive",
     ),
     path("debriefs/<int:offer_id>/done/", views.debrief_done, name="debrief_done"),
+    path("checkins/<int:checkin_id>/chat/", views.chat_answered, name="chat_answered"),
     path("completions/<int:completion_id>/sign-off/", views.sign_off, name="sign_off"),
     path("modules/<int:module_id>/edit/", views.module_edit, name="module_edit"),
     path("modules/<int:module_id>/active/", views.module_active, name="module_active"),

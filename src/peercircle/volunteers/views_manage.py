@@ -31,6 +31,7 @@ from peercircle.programmes.selectors import organisations_by_id
 from peercircle.volunteers import rules, selectors, services
 from peercircle.volunteers.access import (
     access_action,
+    access_checkin,
     access_completion_sign_off,
     access_debrief,
     access_module_manage,
@@ -244,6 +245,9 @@ def _volunteer_page(
         "screening": screening,
         "training": selectors.training_status(profile),
         "debriefs": list(profile.debriefs.select_related("alert").order_by("-offered_at")),
+        "chats": list(
+            profile.checkins.filter(wants_chat=True, chat_answered_at__isnull=True).order_by("at")
+        ),
         "supervisions": list(
             Supervision.objects.filter(seats__profile=profile)
             .select_related("supervisor")
@@ -402,6 +406,23 @@ def debrief_done(request: HttpRequest, offer_id: int) -> HttpResponse:
     else:
         messages.success(request, "Debrief recorded as done.")
     return _back(profile, "debriefs")
+
+
+@login_required
+@require_POST
+def chat_answered(request: HttpRequest, checkin_id: int) -> HttpResponse:
+    """A coordinator has been in touch about a check-in's "I'd like a chat"."""
+    checkin = access_checkin(request.user, checkin_id)
+    profile = access_profile_manage(request.user, checkin.profile_id)
+    try:
+        services.chat_answer(actor=request.user, checkin=checkin)
+    except VolunteerError as error:
+        messages.error(request, error.text)
+    else:
+        messages.success(
+            request, f"Recorded that you have been in touch with {profile.person.pseudonym}."
+        )
+    return _back(profile, "wellbeing")
 
 
 @login_required
