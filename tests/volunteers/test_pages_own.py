@@ -355,7 +355,7 @@ def test_a_module_page_renders_its_markdown_safely_with_credits_and_version(clie
     html = page(response)
     assert "<h2>Listening</h2>" in html
     assert "<strong>bold</strong>" in html
-    assert "<ul><li>one</li><li>two</li></ul>" in html
+    assert "<ul>\n<li>one</li>\n<li>two</li>\n</ul>" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
     assert "Version 3" in html

@@ -1,87 +1,35 @@
 """Training modules' Markdown as safe HTML (pure: no Django import).
 
-Modules are written by coordinators, so their text is escaped first and only
-a small, known part of Markdown is turned into HTML: headings (``##`` to
-``####``; a ``#`` heading becomes ``h2`` so the page keeps its single ``h1``),
-paragraphs, bulleted and numbered lists, ``**bold**``, ``*emphasis*`` and
-links to ``https``, ``http`` or ``mailto`` addresses. Anything else stays as
-the text it was. See docs/volunteers.md ("Pages for volunteers").
+Modules are written by coordinators. They are rendered by markdown-it-py
+(CommonMark) with raw HTML turned off, so anything that looks like a tag is
+shown as the text it is; images are off too (a picture from elsewhere would
+tell its server who is reading), and links go only to ``https``, ``http`` or
+``mailto`` addresses: any other link stays as its text. A ``#`` heading
+becomes ``h2`` so the page keeps its single ``h1``. See docs/volunteers.md
+("Pages for volunteers").
 """
 
 from __future__ import annotations
 
-import html
-import re
+from markdown_it import MarkdownIt
 
-_HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
-_BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
-_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+(.*)$")
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
-_LINK = re.compile(r"\[([^\]\n]+)\]\(((?:https?://|mailto:)[^\s)]+)\)")
+SAFE_SCHEMES = ("https://", "http://", "mailto:")
 
 
-def _inline(text: str) -> str:
-    """One escaped line with bold, emphasis and safe links."""
-    escaped = html.escape(text, quote=True)
+class _ModuleMarkdown(MarkdownIt):
+    def validateLink(self, url: str) -> bool:  # noqa: N802 - markdown-it-py's name
+        return url.strip().lower().startswith(SAFE_SCHEMES)
 
-    def link(match: re.Match[str]) -> str:
-        # The address was escaped with the rest, so it cannot break out of the attribute.
-        return f'<a href="{match.group(2)}">{match.group(1)}</a>'
 
-    escaped = _LINK.sub(link, escaped)
-    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
-    return _EMPHASIS.sub(r"<em>\1</em>", escaped)
+_md = _ModuleMarkdown("commonmark", {"html": False, "linkify": False, "typographer": False})
+_md.disable(["image", "html_block", "html_inline"])
 
 
 def render(source: str) -> str:
     """The module's Markdown as HTML in which nothing the author wrote can run."""
-    out: list[str] = []
-    paragraph: list[str] = []
-    list_tag = ""
-    items: list[str] = []
-
-    def flush_paragraph() -> None:
-        if paragraph:
-            out.append("<p>" + " ".join(_inline(line.strip()) for line in paragraph) + "</p>")
-            paragraph.clear()
-
-    def flush_list() -> None:
-        nonlocal list_tag
-        if list_tag:
-            out.append(
-                f"<{list_tag}>" + "".join(f"<li>{item}</li>" for item in items) + f"</{list_tag}>"
-            )
-            items.clear()
-            list_tag = ""
-
-    for line in source.replace("\r\n", "\n").split("\n"):
-        if not line.strip():
-            flush_paragraph()
-            flush_list()
-            continue
-        heading = _HEADING.match(line)
-        bullet = _BULLET.match(line)
-        numbered = None if bullet else _NUMBERED.match(line)
-        if heading:
-            flush_paragraph()
-            flush_list()
-            level = max(2, len(heading.group(1)))
-            out.append(f"<h{level}>{_inline(heading.group(2).strip())}</h{level}>")
-        elif bullet or numbered:
-            flush_paragraph()
-            tag = "ul" if bullet else "ol"
-            if list_tag != tag:
-                flush_list()
-                list_tag = tag
-            match = bullet or numbered
-            assert match is not None
-            items.append(_inline(match.group(1).strip()))
-        elif list_tag and line.startswith((" ", "\t")):
-            items[-1] += " " + _inline(line.strip())  # a list item running on
-        else:
-            flush_list()
-            paragraph.append(line)
-    flush_paragraph()
-    flush_list()
-    return "\n".join(out)
+    tokens = _md.parse(source)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
+            token.tag = "h2"
+    html: str = _md.renderer.render(tokens, _md.options, {})
+    return html.strip()
