@@ -441,6 +441,7 @@ def test_editing_a_modules_text_makes_a_new_version_and_it_can_be_retired(jo, or
     module = TrainingModule.objects.filter(organisation=org).order_by("position").first()
     page = jo.get(f"{BASE}/modules/{module.pk}/edit/").content.decode()
     assert module.title in page and "Version 1" in page
+    assert "<h2>What it is</h2>" in page  # its Markdown, rendered as volunteers see it
     data = {
         "title": module.title,
         "summary": module.summary,

@@ -23,12 +23,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peercircle.core.access import NotFound, access_organisation, organisations_where
 from peercircle.core.models import Membership, Organisation
 from peercircle.programmes.selectors import organisations_by_id
-from peercircle.volunteers import rules, selectors, services
+from peercircle.volunteers import markup, rules, selectors, services
 from peercircle.volunteers.access import (
     access_action,
     access_checkin,
@@ -518,6 +519,7 @@ def module_edit(request: HttpRequest, module_id: int) -> HttpResponse:
         "form": form,
         "module": module,
         "revisions": list(module.revisions.select_related("saved_by").order_by("-version")),
+        "preview": mark_safe(markup.render(module.body)),  # noqa: S308 - escaped by markup.render
         "here": "training",
     }
     return render(request, T + "module_form.html", context)
