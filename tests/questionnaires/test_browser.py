@@ -73,7 +73,9 @@ def test_a_phq9_answered_on_a_phone_is_saved_as_it_goes_kept_on_reload_and_sent(
         status = page.locator("#q-status")
         # The keyboard: into the first question, the arrow key chooses the next answer.
         below = page.locator("label[for=item-2-0]")
-        before = below.bounding_box()
+        # Where it is on the page (not in the window: focusing may scroll).
+        on_page = "el => el.getBoundingClientRect().top + window.scrollY"
+        before = below.evaluate(on_page)
         page.locator("#item-1-0").focus()
         page.keyboard.press("ArrowDown")
         expect(page.locator("#item-1-1")).to_be_checked()
@@ -81,7 +83,7 @@ def test_a_phq9_answered_on_a_phone_is_saved_as_it_goes_kept_on_reload_and_sent(
         expect(page.locator("#item-1-saved")).to_have_text("Saved")
         # The "Saved" mark appearing never moves the answers below it: a tap
         # on its way would land on a different answer.
-        if below.bounding_box()["y"] != before["y"]:
+        if below.evaluate(on_page) != before:
             problems.append("the answers below moved when question 1 was saved")
         eventually(lambda: saved_answers() == [[1] + [None] * 8])
         # Tapping the answers' words.

@@ -591,6 +591,18 @@ def test_the_main_navigation_shows_volunteering_to_volunteers_only(client, volun
     assert "Volunteer with us" in html
 
 
+def test_someone_who_applies_sees_volunteering_in_the_navigation_at_once(
+    client, org, applicant, django_capture_on_commit_callbacks
+):
+    from tests.volunteers.conftest import apply
+
+    link = '<a href="/volunteering/">Volunteering</a>'
+    assert link not in page(signed_in(client, applicant).get("/account/profile/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        apply(applicant, org)  # no role yet; the cached "no" must not hide it
+    assert link in page(client.get("/account/profile/"))
+
+
 def test_my_volunteering_makes_the_same_queries_however_much_there_is(
     client, volunteer, alex, org, coordinator
 ):

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -420,6 +421,10 @@ def application_submit(
             )
             kind, from_state = EventKind.REAPPLIED, State.LEFT
         _event(profile, kind=kind, from_state=from_state, actor=person, reason="", now=now)
+        # The navigation's "Volunteering" link (context_processors.py) is cached.
+        from peercircle.volunteers.context_processors import nav_cache_key
+
+        transaction.on_commit(lambda: cache.delete(nav_cache_key(person.pk)))
     return profile
 
 
