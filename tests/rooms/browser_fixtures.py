@@ -168,3 +168,30 @@ def session_cookie(user: Any, url: str) -> dict[str, str]:
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
         "url": url,
     }
+
+
+def open_page(browser: Any, server: Any, cookie: dict[str, str], path: str) -> Any:
+    """A phone-sized page (390 x 844), signed in with ``cookie``, opened at ``path``."""
+    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
+    context.set_default_timeout(15_000)
+    context.add_cookies([cookie])
+    page = context.new_page()
+    page.goto(path)
+    return page
+
+
+def page_problems(page: Any) -> list[str]:
+    """Accessibility (axe) and width problems on the page as it is now."""
+    from tests.rooms.test_browser import axe_violations, too_wide
+
+    return axe_violations(page) + too_wide(page)
+
+
+def from_db(fn: Callable[[], Any]) -> Any:
+    """``fn()`` from the browser's thread, its database connections closed after."""
+    from django.db import connections
+
+    try:
+        return fn()
+    finally:
+        connections.close_all()

@@ -13,21 +13,12 @@ import pytest
 
 from peercircle.core.models import CrisisResource
 from peercircle.safety.models import Alert, SafetyPolicy
-from tests.rooms.browser_fixtures import session_cookie
+from tests.rooms.browser_fixtures import open_page, session_cookie
 from tests.rooms.test_browser import axe_violations, connected, open_room, send, too_wide
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RISKY = "I have the pills saved up for tonight"
-
-
-def open_page(browser, server, cookie, path):
-    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
-    context.set_default_timeout(15_000)
-    context.add_cookies([cookie])
-    page = context.new_page()
-    page.goto(path)
-    return page
 
 
 def test_a_risky_message_reaches_the_writer_the_facilitator_and_the_lead_at_once(

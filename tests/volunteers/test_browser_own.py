@@ -9,7 +9,6 @@ sideways. Helpers: tests/rooms/browser_fixtures.py and tests/rooms/test_browser.
 from __future__ import annotations
 
 import pytest
-from django.db import connections
 
 from peercircle.volunteers.models import (
     ModuleCompletion,
@@ -18,35 +17,14 @@ from peercircle.volunteers.models import (
     WellbeingCheckIn,
 )
 from tests.rooms import test_browser as rooms_browser
-from tests.rooms.browser_fixtures import session_cookie
-from tests.rooms.test_browser import axe_violations, too_wide
+from tests.rooms.browser_fixtures import from_db, open_page, session_cookie
+from tests.rooms.browser_fixtures import page_problems as checks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The live rooms' fixtures: one Chromium per module, the ASGI application under uvicorn.
 browser_thread = rooms_browser.browser_thread
 asgi_server = rooms_browser.asgi_server
-
-
-def open_page(browser, server, cookie, path):
-    context = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
-    context.set_default_timeout(15_000)
-    context.add_cookies([cookie])
-    page = context.new_page()
-    page.goto(path)
-    return page
-
-
-def checks(page):
-    """Accessibility and width problems on the page as it is now."""
-    return axe_violations(page) + too_wide(page)
-
-
-def from_db(fn):
-    try:
-        return fn()
-    finally:
-        connections.close_all()
 
 
 def test_applying_with_a_field_left_out_keeps_every_word_then_goes_through(

@@ -24,6 +24,25 @@ class NotFound(Http404):
         super().__init__(message)
 
 
+def id_or_not_found(value: Any) -> int:
+    """An id from a URL, a form or a caller as a whole number above 0;
+    anything else is the same 404 as a missing thing."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if number <= 0:
+        raise NotFound()
+    return number
+
+
+def signed_in_pk(user: Any) -> int | None:
+    """The signed-in person's id, or None for nobody signed in."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return int(user.pk)
+
+
 def roles_by_organisation(user: Any) -> dict[int, frozenset[Role]]:
     """The user's roles, per organisation id; cached on the user for the request."""
     if user is None or not user.is_authenticated:

@@ -11,25 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from peercircle.core.access import NotFound, access_organisation, has_role
+from peercircle.core.access import (
+    NotFound,
+    access_organisation,
+    has_role,
+    id_or_not_found,
+    signed_in_pk,
+)
 from peercircle.core.models import Organisation
 from peercircle.core.roles import MANAGES_PROGRAMMES, Role
 from peercircle.matchmaking.models import ChangeRequest, Proposal, SupportRequest
 from peercircle.rooms.models import Pairing
 from peercircle.volunteers.models import State, VolunteerProfile
-
-
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-
-
-def _user_pk(user: Any) -> int | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return user.pk
 
 
 def access_organisation_manage(user: Any, organisation_id: Any) -> Organisation:
@@ -45,11 +38,13 @@ def access_organisation_member(user: Any, organisation_id: Any) -> Organisation:
 def access_request_own(user: Any, request_id: Any) -> SupportRequest:
     """A support request of the person who asked."""
     request = (
-        SupportRequest.objects.select_related("organisation").filter(pk=_pk(request_id)).first()
+        SupportRequest.objects.select_related("organisation")
+        .filter(pk=id_or_not_found(request_id))
+        .first()
     )
     if request is None:
         raise NotFound()
-    if request.person_id != _user_pk(user):
+    if request.person_id != signed_in_pk(user):
         raise NotFound()
     return request
 
@@ -60,7 +55,7 @@ def access_proposal_manage(user: Any, proposal_id: Any) -> Proposal:
         Proposal.objects.select_related(
             "request__person", "request__organisation", "profile__person", "round"
         )
-        .filter(pk=_pk(proposal_id))
+        .filter(pk=id_or_not_found(proposal_id))
         .first()
     )
     if proposal is None:
@@ -75,7 +70,7 @@ def access_change_request_manage(user: Any, change_id: Any) -> ChangeRequest:
         ChangeRequest.objects.select_related(
             "pairing__participant", "pairing__volunteer", "asked_by", "organisation"
         )
-        .filter(pk=_pk(change_id))
+        .filter(pk=id_or_not_found(change_id))
         .first()
     )
     if change is None:
@@ -89,12 +84,12 @@ def access_pairing_side(user: Any, pairing_id: Any) -> Pairing:
     """A pairing the person is in, as participant or volunteer."""
     pairing = (
         Pairing.objects.select_related("participant", "volunteer", "organisation")
-        .filter(pk=_pk(pairing_id))
+        .filter(pk=id_or_not_found(pairing_id))
         .first()
     )
     if pairing is None:
         raise NotFound()
-    if _user_pk(user) not in (pairing.participant_id, pairing.volunteer_id):
+    if signed_in_pk(user) not in (pairing.participant_id, pairing.volunteer_id):
         raise NotFound()
     return pairing
 
@@ -103,9 +98,9 @@ def access_profile_own(user: Any, profile_id: Any) -> VolunteerProfile:
     """The volunteer's own profile (not one they have left)."""
     profile = (
         VolunteerProfile.objects.select_related("organisation", "person")
-        .filter(pk=_pk(profile_id))
+        .filter(pk=id_or_not_found(profile_id))
         .first()
     )
-    if profile is None or profile.person_id != _user_pk(user) or profile.state == State.LEFT:
+    if profile is None or profile.person_id != signed_in_pk(user) or profile.state == State.LEFT:
         raise NotFound()
     return profile

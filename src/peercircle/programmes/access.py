@@ -5,21 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from peercircle.core.access import NotFound, can_manage_programmes, has_role
+from peercircle.core.access import NotFound, can_manage_programmes, has_role, id_or_not_found
 from peercircle.core.roles import MANAGES_PROGRAMMES, Role
 from peercircle.programmes.models import CURRENT_ENROLMENT, Enrolment, Group, Programme, Session
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-
-
 def access_programme_manage(user: Any, programme_id: Any) -> Programme:
     programme = (
-        Programme.objects.select_related("organisation").filter(pk=_int(programme_id)).first()
+        Programme.objects.select_related("organisation")
+        .filter(pk=id_or_not_found(programme_id))
+        .first()
     )
     if programme is None:
         raise NotFound()
@@ -32,7 +27,9 @@ def access_group_view(user: Any, group_id: Any) -> Group:
     """A group page: public when listed and active; otherwise only for its
     members, facilitators and the organisation's staff."""
     group = (
-        Group.objects.select_related("programme", "organisation").filter(pk=_int(group_id)).first()
+        Group.objects.select_related("programme", "organisation")
+        .filter(pk=id_or_not_found(group_id))
+        .first()
     )
     if group is None:
         raise NotFound()
@@ -52,7 +49,9 @@ def access_group_view(user: Any, group_id: Any) -> Group:
 
 def access_group_manage(user: Any, group_id: Any) -> Group:
     group = (
-        Group.objects.select_related("programme", "organisation").filter(pk=_int(group_id)).first()
+        Group.objects.select_related("programme", "organisation")
+        .filter(pk=id_or_not_found(group_id))
+        .first()
     )
     if group is None:
         raise NotFound()
@@ -68,7 +67,9 @@ def is_facilitator(user: Any, group: Group) -> bool:
 def access_group_register(user: Any, group_id: Any) -> Group:
     """Members list and registers: coordinators, and the group's facilitators."""
     group = (
-        Group.objects.select_related("programme", "organisation").filter(pk=_int(group_id)).first()
+        Group.objects.select_related("programme", "organisation")
+        .filter(pk=id_or_not_found(group_id))
+        .first()
     )
     if group is None:
         raise NotFound()
@@ -82,7 +83,7 @@ def access_group_register(user: Any, group_id: Any) -> Group:
 def access_session_register(user: Any, session_id: Any) -> Session:
     session = (
         Session.objects.select_related("group__organisation", "group__programme")
-        .filter(pk=_int(session_id))
+        .filter(pk=id_or_not_found(session_id))
         .first()
     )
     if session is None:
@@ -93,7 +94,9 @@ def access_session_register(user: Any, session_id: Any) -> Session:
 
 def access_session_manage(user: Any, session_id: Any) -> Session:
     session = (
-        Session.objects.select_related("group__organisation").filter(pk=_int(session_id)).first()
+        Session.objects.select_related("group__organisation")
+        .filter(pk=id_or_not_found(session_id))
+        .first()
     )
     if session is None or not can_manage_programmes(user, session.group.organisation_id):
         raise NotFound()
@@ -103,7 +106,9 @@ def access_session_manage(user: Any, session_id: Any) -> Session:
 def access_session_member(user: Any, session_id: Any) -> Session:
     """A session of a group the person is an active member of."""
     session = (
-        Session.objects.select_related("group__organisation").filter(pk=_int(session_id)).first()
+        Session.objects.select_related("group__organisation")
+        .filter(pk=id_or_not_found(session_id))
+        .first()
     )
     if session is None or not user.is_authenticated:
         raise NotFound()
@@ -115,7 +120,7 @@ def access_session_member(user: Any, session_id: Any) -> Session:
 def access_own_enrolment(user: Any, enrolment_id: Any) -> Enrolment:
     enrolment = (
         Enrolment.objects.select_related("group__organisation")
-        .filter(pk=_int(enrolment_id))
+        .filter(pk=id_or_not_found(enrolment_id))
         .first()
     )
     if enrolment is None or not user.is_authenticated or enrolment.user_id != user.pk:
@@ -126,7 +131,7 @@ def access_own_enrolment(user: Any, enrolment_id: Any) -> Enrolment:
 def access_enrolment_manage(user: Any, enrolment_id: Any) -> Enrolment:
     enrolment = (
         Enrolment.objects.select_related("group__organisation", "user")
-        .filter(pk=_int(enrolment_id))
+        .filter(pk=id_or_not_found(enrolment_id))
         .first()
     )
     if enrolment is None or not can_manage_programmes(user, enrolment.group.organisation_id):

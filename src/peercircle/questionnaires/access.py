@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from peercircle.core.access import NotFound, can_manage_programmes
+from peercircle.core.access import NotFound, can_manage_programmes, id_or_not_found
 from peercircle.core.roles import MANAGES_PROGRAMMES, Role
 from peercircle.questionnaires.models import SchedulePoint
 from peercircle.questionnaires.services import CHECKIN_DAYS, may_check_in_session
@@ -23,13 +23,6 @@ READS_RATES = MANAGES_PROGRAMMES | {Role.EVALUATOR}
 SMALL_CELL = 5
 
 
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-
-
 # --- staff ------------------------------------------------------------------------------
 
 
@@ -38,7 +31,7 @@ def access_schedule_point_manage(user: Any, point_id: Any) -> SchedulePoint:
     organisation; one already removed is not found."""
     point = (
         SchedulePoint.objects.select_related("programme__organisation")
-        .filter(pk=_pk(point_id), is_active=True)
+        .filter(pk=id_or_not_found(point_id), is_active=True)
         .first()
     )
     if point is None:
@@ -56,7 +49,7 @@ def access_checkin_session(person: Any, session_id: Any) -> Any:
     ended no more than ``CHECKIN_DAYS`` ago, and not one they missed."""
     from peercircle.programmes.models import Session
 
-    session = Session.objects.select_related("group").filter(pk=_pk(session_id)).first()
+    session = Session.objects.select_related("group").filter(pk=id_or_not_found(session_id)).first()
     if session is None:
         raise NotFound()
     if not may_check_in_session(person, session):
@@ -71,7 +64,7 @@ def access_checkin_pairing(person: Any, pairing_id: Any) -> Any:
 
     pairing = (
         Pairing.objects.select_related("participant", "volunteer")
-        .filter(pk=_pk(pairing_id))
+        .filter(pk=id_or_not_found(pairing_id))
         .first()
     )
     if pairing is None:

@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.query import get_related_populators
 from django.utils import timezone
 
-from peercircle.core.access import NotFound, has_role
+from peercircle.core.access import NotFound, has_role, id_or_not_found
 from peercircle.core.models import Membership
 from peercircle.core.roles import MANAGES_PROGRAMMES, Role
 from peercircle.programmes.models import (
@@ -89,16 +89,6 @@ def opening_times(room: Room, policy: RoomPolicy) -> tuple[datetime | None, date
         session.starts_at - timedelta(minutes=policy.open_minutes_before),
         session.ends_at + timedelta(minutes=policy.close_minutes_after),
     )
-
-
-def _int(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if number <= 0:
-        raise NotFound()
-    return number
 
 
 def _annotated(user_id: int):
@@ -245,7 +235,7 @@ def room_seat(user: Any, room_id: Any, *, now: datetime | None = None) -> Seat:
     """The person's seat in the room, or NotFound / RoomClosed."""
     if user is None or not getattr(user, "is_authenticated", False):
         raise NotFound()
-    room = _SEAT.instance(user=user.pk, room=_int(room_id))
+    room = _SEAT.instance(user=user.pk, room=id_or_not_found(room_id))
     if room is None or not room.is_in_organisation or room.member_removed_at is not None:
         raise NotFound()
     now = now or timezone.now()
@@ -338,7 +328,7 @@ def access_report_moderate(user: Any, report_id: Any) -> tuple[MessageReport, Se
     """A report on a message, and the moderator's seat in its room."""
     report = (
         MessageReport.objects.select_related("message__room__pairing")
-        .filter(pk=_int(report_id))
+        .filter(pk=id_or_not_found(report_id))
         .first()
     )
     if report is None:
@@ -350,7 +340,7 @@ def access_pairing_manage(user: Any, pairing_id: Any) -> Pairing:
     """A pairing, for the organisation's coordinators and administrators."""
     pairing = (
         Pairing.objects.select_related("participant", "volunteer")
-        .filter(pk=_int(pairing_id))
+        .filter(pk=id_or_not_found(pairing_id))
         .first()
     )
     if pairing is None or not has_role(user, pairing.organisation_id, MANAGES_PROGRAMMES):
