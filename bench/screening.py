@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from peercircle.safety import CATEGORIES, LEVELS, screen
+from peercircle.safety.screening import rules as screening_rules
+from peercircle.safety.screening.index import reference
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "screening"
 SETS = {
@@ -107,6 +109,23 @@ def engine(text: str, language: str) -> Verdict:
     return Verdict(result.level, result.categories)
 
 
+def earlier(text: str, language: str) -> Verdict:
+    """The engine with the earlier pattern matching (a regex compiled for each new
+    prefix met): the same results, the speed before compiling once at load."""
+    with reference():
+        result = screen(text, language)
+    return Verdict(result.level, result.categories)
+
+
+def forget() -> None:
+    """Drop what the pattern indexes kept for prefixes met, as in a new process."""
+    for code in screening_rules.languages():
+        language = screening_rules.load(code)
+        for index in (language.matcher, language.modifier_matcher, language.figures):
+            if index is not None:
+                index.forget()
+
+
 def baseline(text: str, language: str) -> Verdict:
     lowered = text.lower()
     found = frozenset(category for word, category in BASELINE_WORDS.items() if word in lowered)
@@ -167,11 +186,18 @@ def figures(items: list[dict], screener: Callable[[str, str], Verdict]) -> dict:
 
 def speed(items: list[dict], screener: Callable[[str, str], Verdict], repeat: int) -> dict:
     messages = [(item["text"], item["language"]) for item in items]
-    for text, language in messages:  # warm-up: language files, caches
+    forget()
+    # The first pass, as a new process meets these messages (language files are
+    # already loaded), is timed on its own; then the passes with what it kept.
+    first: list[float] = []
+    clock = time.perf_counter
+    for text, language in messages:
+        before = clock()
         screener(text, language)
+        first.append(clock() - before)
+    first.sort()
     best = float("inf")
     latencies: list[float] = []
-    clock = time.perf_counter
     for _ in range(repeat):
         started = clock()
         for text, language in messages:
@@ -185,6 +211,9 @@ def speed(items: list[dict], screener: Callable[[str, str], Verdict], repeat: in
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "max_ms": latencies[-1] * 1000,
+        "first_per_s": len(messages) / sum(first),
+        "first_p50_ms": statistics.median(first) * 1000,
+        "first_p99_ms": first[min(len(first) - 1, int(len(first) * 0.99))] * 1000,
     }
 
 
@@ -249,12 +278,36 @@ def main() -> int:
         )
     print(f"  moderate messages screened as: {mine['moderate_screened_as']}")
 
+    screen("", "en")  # load every language file before timing
+    for code in screening_rules.languages():
+        screening_rules.load(code)
     fast = speed(items, engine, args.repeat)
+    old = speed(items, earlier, args.repeat)
     slow = speed(items, baseline, args.repeat)
+    same = figures(items, earlier) == mine
     load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"speed ({pinned}, best of {args.repeat} passes, load average {load_average:.2f}):")
-    show("messages per second", f"{fast['per_s']:,.0f}", f"{slow['per_s']:,.0f}")
-    show("latency p50 / p99 / max, ms", _lat(fast), _lat(slow))
+    print(f"  {'':<34} {'engine':<22} {'earlier matching':<22} baseline")
+    row = "  {:<34} {:<22} {:<22} {}"
+    print(row.format("messages per second", *(f"{f['per_s']:,.0f}" for f in (fast, old, slow))))
+    print(row.format("latency p50 / p99 / max, ms", _lat(fast), _lat(old), _lat(slow)))
+    print(
+        row.format(
+            "first pass, messages per second",
+            *(f"{f['first_per_s']:,.0f}" for f in (fast, old, slow)),
+        )
+    )
+    print(
+        row.format(
+            "first pass latency p50 / p99, ms",
+            *(f"{f['first_p50_ms']:.3f} / {f['first_p99_ms']:.3f}" for f in (fast, old, slow)),
+        )
+    )
+    print(
+        f"  engine / earlier matching: {fast['per_s'] / old['per_s']:.2f}x after warm-up, "
+        f"{fast['first_per_s'] / old['first_per_s']:.1f}x on the first pass; "
+        f"same results: {'yes' if same else 'NO'}"
+    )
 
     def aim(ok: bool) -> str:
         return "PASS" if ok else "MISS"
@@ -270,6 +323,7 @@ def main() -> int:
             print(f"  recall {code} >= 0.90: {aim(hits / total >= 0.90)}")
     print(f"  >= 5,000 messages per second on one core: {aim(fast['per_s'] >= 5000)}")
     print(f"  p99 < 2 ms: {aim(fast['p99_ms'] < 2)}")
+    print(f"  p99 < 2 ms on the first pass: {aim(fast['first_p99_ms'] < 2)}")
 
     results_dir = Path(__file__).with_name("results")
     results_dir.mkdir(exist_ok=True)
@@ -279,6 +333,8 @@ def main() -> int:
                 "set": path.name,
                 "messages": len(items),
                 "engine": {**mine, **fast},
+                "earlier_matching": old,
+                "earlier_matching_same_results": same,
                 "baseline": {**base, **slow},
                 "pinned": pinned,
                 "load_average": load_average,

@@ -714,3 +714,72 @@ def test_the_model_trains_from_jsonl_files(tmp_path: Path):
     assert 0 < data["threshold"] < 1
     assert figures["cv_recall_high_imminent"] == 1.0
     assert figures["cv_false_alarms_none_low"] <= 0.05
+
+
+# --- The pattern index: the fast way finds what trying everything finds ---------
+
+
+def _index_texts() -> list[str]:
+    texts = []
+    for code in languages():
+        language = load(code)
+        for rule in language.rules:
+            texts.extend(rule.examples)
+            texts.extend(rule.not_examples)
+        for figure in language.figure_entries:
+            texts.extend(figure.examples)
+        for modifier in language.modifiers:
+            texts.extend(modifier.examples)
+    return [normalise(text).text for text in texts]
+
+
+def _indexes(code: str) -> list:
+    language = load(code)
+    return [i for i in (language.matcher, language.modifier_matcher, language.figures) if i]
+
+
+@pytest.mark.parametrize("code", languages())
+def test_the_index_finds_what_trying_every_alternative_everywhere_finds(code):
+    texts = _index_texts()
+    for index in _indexes(code):
+        for text in texts:
+            assert index.matches(text) == index.every_matches(text), text
+
+
+_WORDS = sorted({word for text in _index_texts() for word in text.split()})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=6)), min_size=0, max_size=25).map(
+        " ".join
+    ),
+    st.sampled_from(["cy", "da", "en"]),
+)
+def test_the_index_never_skips_an_alternative_that_matches(text, code):
+    text = normalise(text).text
+    for index in _indexes(code):
+        assert index.matches(text) == index.every_matches(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abdeghiklmnorstuwy 2!", min_size=1, max_size=7))
+def test_the_prefix_table_chooses_the_alternatives_a_scan_chooses(key):
+    # A key is the next characters from a start position: never empty.
+    index = load("en").matcher
+    assert index._fits(key) == index._fits_slowly(key)
+
+
+def test_the_reference_way_finds_the_same_as_the_fast_way():
+    from peercircle.safety.screening.index import reference
+
+    texts = [
+        "i want to kill myself tonight",
+        "my friend says she wants to kill herself",
+        "hes collapsed and isnt breathing",
+        "this job is killing me",
+    ]
+    fast = [screen(text).to_dict() for text in texts]
+    with reference():
+        slow = [screen(text).to_dict() for text in texts]
+    assert fast == slow
