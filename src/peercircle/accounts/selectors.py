@@ -85,7 +85,8 @@ def consent_overview(*, user: User) -> list[OrganisationConsents]:
     return overview
 
 
-def _iso(value: Any) -> str | None:
+def iso_or_none(value: Any) -> str | None:
+    """A date or time as ISO 8601 for the personal-data export; None stays None."""
     return value.isoformat() if value is not None else None
 
 
@@ -136,8 +137,8 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
             "real_name": user.real_name,
             "email": user.email,
             "phone": user.phone,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
+            "date_joined": iso_or_none(user.date_joined),
+            "last_login": iso_or_none(user.last_login),
         },
         "context": (
             {
@@ -146,13 +147,17 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
                 "perinatal_stage": context.perinatal_stage,
                 "postcode_area": context.postcode_area,
                 "languages": context.languages,
-                "updated_at": _iso(context.updated_at),
+                "updated_at": iso_or_none(context.updated_at),
             }
             if context is not None
             else None
         ),
         "memberships": [
-            {"organisation": m.organisation.name, "role": m.role, "since": _iso(m.created_at)}
+            {
+                "organisation": m.organisation.name,
+                "role": m.role,
+                "since": iso_or_none(m.created_at),
+            }
             for m in memberships
         ],
         "consents": [
@@ -161,8 +166,8 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
                 "purpose": c.purpose,
                 "version": c.version,
                 "wording": WORDING.get(Purpose(c.purpose), {}).get(c.version, ""),
-                "given_at": _iso(c.given_at),
-                "withdrawn_at": _iso(c.withdrawn_at),
+                "given_at": iso_or_none(c.given_at),
+                "withdrawn_at": iso_or_none(c.withdrawn_at),
             }
             for c in consents
         ],
@@ -172,11 +177,11 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
                 "programme": e.group.programme.name,
                 "group": e.group.name,
                 "status": e.status,
-                "created_at": _iso(e.created_at),
-                "joined_at": _iso(e.joined_at),
-                "waiting_since": _iso(e.waiting_since),
-                "offered_at": _iso(e.offered_at),
-                "ended_at": _iso(e.ended_at),
+                "created_at": iso_or_none(e.created_at),
+                "joined_at": iso_or_none(e.joined_at),
+                "waiting_since": iso_or_none(e.waiting_since),
+                "offered_at": iso_or_none(e.offered_at),
+                "ended_at": iso_or_none(e.ended_at),
                 "ended_reason": e.ended_reason,
             }
             for e in enrolments
@@ -184,7 +189,7 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
         "attendance": [
             {
                 "group": a.session.group.name,
-                "session_starts_at": _iso(a.session.starts_at),
+                "session_starts_at": iso_or_none(a.session.starts_at),
                 "status": a.status,
             }
             for a in attendance
@@ -194,7 +199,7 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
             {
                 "room": m.room.get_kind_display(),
                 "group": m.room.group.name if m.room.group else "",
-                "sent_at": _iso(m.sent_at),
+                "sent_at": iso_or_none(m.sent_at),
                 "text": m.body,
                 "hidden_by_a_facilitator": m.hidden_at is not None,
             }
@@ -205,8 +210,8 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
             (
                 {
                     "as": "participant" if p.participant_id == user.pk else "volunteer",
-                    "started_at": _iso(p.started_at),
-                    "ended_at": _iso(p.ended_at),
+                    "started_at": iso_or_none(p.started_at),
+                    "ended_at": iso_or_none(p.ended_at),
                 }
                 for p in pairings
             ),
@@ -218,7 +223,7 @@ def user_data_for_export(*, user: User) -> dict[str, Any]:
         "volunteering": volunteering_for_export(user),
         "audit_events": [
             {
-                "at": _iso(ev.at),
+                "at": iso_or_none(ev.at),
                 "action": ev.action,
                 "object_type": ev.object_type,
                 "object_id": ev.object_id,

@@ -100,10 +100,30 @@ def _strings(value: Any) -> list[str]:
     return [str(item).strip() for item in value if str(item).strip()]
 
 
-def _clean_request(data: dict[str, Any]) -> dict[str, Any]:
-    """The request's fields, checked; a ``MatchmakingError`` per field if not."""
+def _town(
+    data: dict[str, Any], formats: list[str], errors: dict[str, list[str]], missing: str
+) -> Any:
+    """The gazetteer's place for the town given, needed only to meet in person;
+    ``missing`` is said when none is given. None when not needed or not found
+    (the reason then in ``errors["town"]``)."""
     from peercircle.programmes.geo import find_place
 
+    town = " ".join(str(data.get("town") or "").split())
+    if "in_person" not in formats:
+        return None
+    if not town:
+        errors["town"] = [missing]
+        return None
+    place = find_place(town)
+    if place is None:
+        errors["town"] = [
+            f"We could not find a town called “{town[:80]}”. Try the nearest town or city."
+        ]
+    return place
+
+
+def _clean_request(data: dict[str, Any]) -> dict[str, Any]:
+    """The request's fields, checked; a ``MatchmakingError`` per field if not."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
 
@@ -134,20 +154,10 @@ def _clean_request(data: dict[str, Any]) -> dict[str, Any]:
         errors["formats"] = ["Choose the ways to meet from the list."]
     clean["formats"] = [item for item in FORMAT_CODES if item in formats]
 
-    town = " ".join(str(data.get("town") or "").split())
-    clean["town"], clean["latitude"], clean["longitude"] = "", None, None
-    if "in_person" in formats:
-        if not town:
-            errors["town"] = ["To meet in person, say which town you live in or near."]
-        else:
-            place = find_place(town)
-            if place is None:
-                errors["town"] = [
-                    f"We could not find a town called “{town[:80]}”. Try the nearest town or city."
-                ]
-            else:
-                clean["town"] = place.name
-                clean["latitude"], clean["longitude"] = place.latitude, place.longitude
+    place = _town(data, formats, errors, "To meet in person, say which town you live in or near.")
+    clean["town"] = place.name if place else ""
+    clean["latitude"] = place.latitude if place else None
+    clean["longitude"] = place.longitude if place else None
 
     tags = list(dict.fromkeys(_strings(data.get("tags"))))
     if any(tag not in TAG_CODES for tag in tags):
@@ -304,8 +314,6 @@ def offer_for(profile: VolunteerProfile) -> SupporterOffer:
 
 def offer_update(*, actor: Any, profile: VolunteerProfile, **data: Any) -> SupporterOffer:
     """A volunteer says how they can meet, their lived experience, and where."""
-    from peercircle.programmes.geo import find_place
-
     if actor.pk != profile.person_id:
         raise MatchmakingError("Only the volunteer can change what they offer.")
     errors: dict[str, list[str]] = {}
@@ -317,17 +325,9 @@ def offer_update(*, actor: Any, profile: VolunteerProfile, **data: Any) -> Suppo
     tags = list(dict.fromkeys(_strings(data.get("tags"))))
     if any(tag not in TAG_CODES for tag in tags):
         errors["tags"] = ["Choose from the list."]
-    town = " ".join(str(data.get("town") or "").split())
-    place = None
-    if "in_person" in formats:
-        if not town:
-            errors["town"] = ["To meet people in person, say which town you are in or near."]
-        else:
-            place = find_place(town)
-            if place is None:
-                errors["town"] = [
-                    f"We could not find a town called “{town[:80]}”. Try the nearest town or city."
-                ]
+    place = _town(
+        data, formats, errors, "To meet people in person, say which town you are in or near."
+    )
     if errors:
         raise MatchmakingError(errors)
     with transaction.atomic():

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from peercircle.accounts.selectors import iso_or_none
 from peercircle.questionnaires.models import MechanismCheckIn, Response
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def questionnaires_for_export(person: Any) -> dict[str, list[dict[str, Any]]]:
@@ -32,8 +29,8 @@ def questionnaires_for_export(person: Any) -> dict[str, list[dict[str, Any]]]:
                 "instrument_version": r.instrument_version,
                 "time_point": r.time_point,
                 "group": r.group.name if r.group else "",
-                "started_at": _iso(r.started_at),
-                "submitted_at": _iso(r.submitted_at),
+                "started_at": iso_or_none(r.started_at),
+                "submitted_at": iso_or_none(r.submitted_at),
                 # Each answer is the 0-based option chosen; null when not answered.
                 "answers": list(r.answers),
                 "declined": list(r.declined),
@@ -47,9 +44,9 @@ def questionnaires_for_export(person: Any) -> dict[str, list[dict[str, Any]]]:
             {
                 "group": c.group.name if c.group else "",
                 "one_to_one": c.pairing_id is not None,
-                "contact_date": _iso(c.contact_date),
+                "contact_date": iso_or_none(c.contact_date),
                 "answers": dict(c.answers),
-                "at": _iso(c.created_at),
+                "at": iso_or_none(c.created_at),
             }
             for c in checkins
         ],

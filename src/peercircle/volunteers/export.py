@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peercircle.accounts.selectors import iso_or_none
 from peercircle.volunteers.models import (
     ActivityLog,
     BackgroundCheck,
@@ -23,10 +24,6 @@ from peercircle.volunteers.models import (
     VolunteerProfile,
     WellbeingCheckIn,
 )
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def volunteering_for_export(person: Any) -> list[dict[str, Any]]:
@@ -70,8 +67,8 @@ def volunteering_for_export(person: Any) -> list[dict[str, Any]]:
         {
             "organisation": profile.organisation.name,
             "state": profile.state,
-            "applied_at": _iso(profile.applied_at),
-            "state_changed_at": _iso(profile.state_changed_at),
+            "applied_at": iso_or_none(profile.applied_at),
+            "state_changed_at": iso_or_none(profile.state_changed_at),
             "lived_experience": profile.lived_experience,
             "about": profile.about,
             "languages": list(profile.languages),
@@ -84,7 +81,7 @@ def volunteering_for_export(person: Any) -> list[dict[str, Any]]:
                     "kind": e.kind,
                     "from_state": e.from_state,
                     "to_state": e.to_state,
-                    "at": _iso(e.at),
+                    "at": iso_or_none(e.at),
                     "reason": e.reason,
                 }
                 for e in events[profile.pk]
@@ -94,24 +91,24 @@ def volunteering_for_export(person: Any) -> list[dict[str, Any]]:
                     "module": c.module.title,
                     "module_version": c.module_version,
                     "reflection": c.reflection,
-                    "completed_at": _iso(c.completed_at),
-                    "signed_off_at": _iso(c.signed_off_at),
-                    "refresher_due_on": _iso(c.refresher_due_on),
+                    "completed_at": iso_or_none(c.completed_at),
+                    "signed_off_at": iso_or_none(c.signed_off_at),
+                    "refresher_due_on": iso_or_none(c.refresher_due_on),
                 }
                 for c in completions[profile.pk]
             ],
             "background_checks": [
                 {
                     "kind": c.kind,
-                    "checked_on": _iso(c.checked_on),
-                    "expires_on": _iso(c.expires_on),
+                    "checked_on": iso_or_none(c.checked_on),
+                    "expires_on": iso_or_none(c.expires_on),
                     "outcome": c.outcome,
                 }
                 for c in checks[profile.pk]
             ],
             "wellbeing_checkins": [
                 {
-                    "at": _iso(c.at),
+                    "at": iso_or_none(c.at),
                     "satisfied": c.satisfied,
                     "worthwhile": c.worthwhile,
                     "happy": c.happy,
@@ -123,24 +120,33 @@ def volunteering_for_export(person: Any) -> list[dict[str, Any]]:
                 for c in checkins[profile.pk]
             ],
             "activity": [
-                {"on": _iso(a.on), "kind": a.kind, "hours": str(a.hours), "contacts": a.contacts}
+                {
+                    "on": iso_or_none(a.on),
+                    "kind": a.kind,
+                    "hours": str(a.hours),
+                    "contacts": a.contacts,
+                }
                 for a in activity[profile.pk]
             ],
             "supervision": [
                 {
                     "kind": s.supervision.kind,
-                    "scheduled_at": _iso(s.supervision.scheduled_at),
+                    "scheduled_at": iso_or_none(s.supervision.scheduled_at),
                     "state": s.supervision.state,
                     "attended": s.attended,
                 }
                 for s in seats[profile.pk]
             ],
             "supervision_actions": [
-                {"text": a.text, "due_on": _iso(a.due_on), "done_at": _iso(a.done_at)}
+                {"text": a.text, "due_on": iso_or_none(a.due_on), "done_at": iso_or_none(a.done_at)}
                 for a in actions[profile.pk]
             ],
             "debriefs_offered": [
-                {"offered_at": _iso(d.offered_at), "state": d.state, "done_at": _iso(d.done_at)}
+                {
+                    "offered_at": iso_or_none(d.offered_at),
+                    "state": d.state,
+                    "done_at": iso_or_none(d.done_at),
+                }
                 for d in debriefs[profile.pk]
             ],
         }
