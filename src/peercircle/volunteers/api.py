@@ -210,8 +210,11 @@ def _gate(verdict: Any) -> dict[str, Any]:
     return {"allowed": verdict.allowed, "reasons": [] if verdict.allowed else list(verdict.reasons)}
 
 
-def _volunteering(profile: VolunteerProfile) -> dict[str, Any]:
-    mine = selectors.my_volunteering(profile)
+def _volunteering(
+    profile: VolunteerProfile, mine: selectors.MyVolunteering | None = None
+) -> dict[str, Any]:
+    if mine is None:
+        mine = selectors.my_volunteering(profile)
     return {
         "id": profile.pk,
         "organisation_id": profile.organisation_id,
@@ -258,7 +261,8 @@ def _volunteering(profile: VolunteerProfile) -> dict[str, Any]:
 
 def _volunteer(actor: Any, profile: VolunteerProfile) -> dict[str, Any]:
     application = selectors.application_read(actor, profile)  # audited for staff
-    body = _volunteering(profile)
+    mine = selectors.my_volunteering(profile)  # its history is the record's history
+    body = _volunteering(profile, mine)
     body.update(
         lived_experience=application.lived_experience,
         about=application.about,
@@ -271,7 +275,7 @@ def _volunteer(actor: Any, profile: VolunteerProfile) -> dict[str, Any]:
                 "by": event.actor.pseudonym if event.actor_id else None,
                 "reason": event.reason,
             }
-            for event in selectors.history(profile)
+            for event in mine.history
         ],
     )
     return body
