@@ -235,3 +235,42 @@ def test_vectorised_candidates_score_every_pair_as_fit_does(programme):
             if f.fits:
                 expected[(i, j)] = round(f.score * SCALE)
     assert found == expected
+
+
+# --- the proof's pieces ---------------------------------------------------------------------
+
+
+def _value(enc, pts, arcs, sol):
+    """(pairs, total points) of a flow: its scores less the load of the places it fills."""
+    used = np.flatnonzero(sol.used)
+    taken = np.bincount(arcs.s[used], minlength=enc.S)
+    load = sum(pts.load * sum(int(enc.s_caseload[j]) + k for k in range(int(n)))
+               for j, n in enumerate(taken))  # fmt: skip
+    return int(used.size), int(arcs.score[used].sum()) - load
+
+
+def _two_by_two():
+    def person(kind, ident, tags, **extra):
+        return kind(id=ident, languages={"en"}, slots={"tue-evening"}, formats={"online"},
+                    tags=tags, **extra)  # fmt: skip
+
+    people = [person(Participant, "p0", {"carer"}), person(Participant, "p1", {"new_dad"})]
+    helpers = [person(Supporter, "s0", {"carer"}, places=1),
+               person(Supporter, "s1", {"new_dad"}, places=1)]  # fmt: skip
+    enc = engine._Encoded(people, helpers)
+    pts = engine._Points.of(Weights(load=0.0))
+    model = engine._Model(enc, pts)
+    arcs = engine._pool(model, 15_000, 2).arcs
+    return enc, pts, arcs
+
+
+def test_the_check_refuses_a_flow_that_leaves_a_gain_on_the_table():
+    enc, pts, arcs = _two_by_two()
+    best = engine._solve(enc, pts, arcs, "best_total")
+    assert engine._distances(enc, pts, arcs, best) is not None
+    # Crossed: each with the supporter who shares nothing; swapping gains.
+    crossed = np.array([int(p) != int(s) for p, s in zip(arcs.p, arcs.s, strict=True)])
+    assert engine._distances(enc, pts, arcs, engine._Solution(crossed, 0)) is None
+    # One left waiting while their best supporter has a free place.
+    one = np.array([int(p) == int(s) == 0 for p, s in zip(arcs.p, arcs.s, strict=True)])
+    assert engine._distances(enc, pts, arcs, engine._Solution(one, 0)) is None

@@ -736,49 +736,68 @@ def _top(values: I64, k: int, axis: int) -> tuple[I64, I64]:
 class _Solution:
     used: Bool  # per arc
     bonus: int  # added to every pair's score in the objective ("most_matched")
-    places: I64  # places per supporter the flow could use
+
+
+def _bonus(enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective) -> int:
+    """What "most_matched" adds to every pair in the objective: larger than any difference in
+    total score between two assignments, so that one more pair always wins (0 otherwise).
+
+    Each participant's best pair is a candidate, so the top score is among the
+    arcs; no assignment costs more in load than every place filled.
+    """
+    if objective != "most_matched" or not arcs.p.size:
+        return 0
+    n = np.minimum(enc.s_places, enc.P)
+    load = int((pts.load * (n * enc.s_caseload + n * (n - 1) // 2)).sum())
+    return int(enc.P * int(arcs.score.max()) + load + 1)
 
 
 def _solve(enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective) -> _Solution:
+    """The optimal flow on the arcs.
+
+    "most_matched" is solved as a maximum flow of least cost (OR-Tools'
+    ``solve_max_flow_with_min_cost``: the largest number of pairs, then the
+    least cost among flows that large): the bonus objective without the
+    bonus's large numbers, which slow the cost scaling down.
+    """
     P, S = enc.P, enc.S
+    bonus = _bonus(enc, pts, arcs, objective)
+    p, s, score = arcs.p, arcs.s, arcs.score
     sink = P + S
     # No supporter can take more people than it has candidate pairs.
-    reach = np.bincount(arcs.s, minlength=S)
-    places = np.minimum(enc.s_places, reach)
+    places = np.minimum(enc.s_places, np.bincount(s, minlength=S))
     slot_s = np.repeat(np.arange(S), places)
     slot_k = np.arange(slot_s.size) - np.repeat(np.cumsum(places) - places, places)
     slot_cost = pts.load * (enc.s_caseload[slot_s] + slot_k)
-    bonus = 0
-    if objective == "most_matched" and arcs.p.size:
-        # Larger than any difference in total score between two assignments
-        # (each participant's best pair is a candidate, so the top score is
-        # here; no assignment costs more in load than every place filled), so
-        # one more pair always wins.
-        n = np.minimum(enc.s_places, P)
-        load = int((pts.load * (n * enc.s_caseload + n * (n - 1) // 2)).sum())
-        bonus = int(P * int(arcs.score.max()) + load + 1)
-    top = (int(arcs.score.max(initial=0)) + bonus + int(slot_cost.max(initial=0))) * (P + 1)
+    top = (int(score.max(initial=0)) + bonus + int(slot_cost.max(initial=0))) * (P + 1)
     if top >= 1 << 62:
         raise ValueError(
             "the weights, caseloads and numbers of people are too large to compare exactly; "
             "lower the weights"
         )
+    most = objective == "most_matched"
+    tails, heads, costs = [p, P + slot_s], [P + s, np.full(slot_s.size, sink)], [-score, slot_cost]
+    if not most:  # a participant may be left waiting, at no cost
+        tails.append(np.arange(P))
+        heads.append(np.full(P, sink))
+        costs.append(np.zeros(P, np.int64))
+    tail = np.concatenate(tails).astype(np.int32)
     flow = SimpleMinCostFlow()
-    tails = np.concatenate([arcs.p, np.arange(P), P + slot_s]).astype(np.int32)
-    heads = np.concatenate([P + arcs.s, np.full(P, sink), np.full(slot_s.size, sink)])
-    costs = np.concatenate([-(arcs.score + bonus), np.zeros(P, np.int64), slot_cost])
     flow.add_arcs_with_capacity_and_unit_cost(
-        tails, heads.astype(np.int32), np.ones(tails.size, dtype=np.int64), costs.astype(np.int64)
+        tail,
+        np.concatenate(heads).astype(np.int32),
+        np.ones(tail.size, dtype=np.int64),
+        np.concatenate(costs).astype(np.int64),
     )
-    supplies = np.ones(P + S + 1, dtype=np.int64)
-    supplies[P:] = 0
+    supplies = np.zeros(P + S + 1, dtype=np.int64)
+    supplies[:P] = 1
     supplies[sink] = -P
     flow.set_nodes_supplies(np.arange(P + S + 1, dtype=np.int32), supplies)
-    status = flow.solve()
+    status = flow.solve_max_flow_with_min_cost() if most else flow.solve()
     if status != SimpleMinCostFlow.OPTIMAL:
         raise RuntimeError(f"the min-cost flow solver stopped with status {status!r}")
-    used = np.asarray(flow.flows(np.arange(arcs.p.size, dtype=np.int32))) > 0
-    return _Solution(used.astype(bool), bonus, places)
+    used = np.asarray(flow.flows(np.arange(p.size, dtype=np.int32))) > 0
+    return _Solution(used, bonus)
 
 
 def _distances(enc: _Encoded, pts: _Points, arcs: _Arcs, sol: _Solution) -> tuple[I64, I64] | None:
@@ -786,7 +805,11 @@ def _distances(enc: _Encoded, pts: _Points, arcs: _Arcs, sol: _Solution) -> tupl
 
     With them as potentials every arc in the graph has a reduced cost >= 0, so
     a left-out pair (p, s) could only improve the flow if
-    score + bonus > d_s - d_p. None if they do not settle (never at an optimum).
+    score + bonus > d_s - d_p. None if they show the flow is not optimal on
+    the arcs: they do not settle (a cycle of negative cost), or an arc out of
+    the sink has a negative reduced cost (a participant left waiting who could
+    be matched at a gain, a place given that costs more than it brings).
+    Neither happens at an optimum; the check keeps the proof whole.
     """
     P, S = enc.P, enc.S
     weight = arcs.score + sol.bonus
@@ -812,6 +835,11 @@ def _distances(enc: _Encoded, pts: _Points, arcs: _Arcs, sol: _Solution) -> tupl
         new_s = d_s0.copy()
         np.minimum.at(new_s, ms, mw + new_p[mp])
         if np.array_equal(new_p, d_p) and np.array_equal(new_s, d_s):
+            # Arcs out of the sink: back along a waiting participant's arc
+            # (cost 0), back along a supporter's last place taken.
+            last = pts.load * (enc.s_caseload + taken - 1)
+            if (d_p[~matched] < 0).any() or (d_s[taken > 0] < last[taken > 0]).any():
+                return None
             return d_p, d_s
         d_p, d_s = new_p, new_s
     return None
@@ -1115,12 +1143,9 @@ def match(
     model = _Model(enc, pts)
     pool = _pool(model, max_m, int(top_k))
     arcs = pool.arcs
-    rounds, optimal = 0, True
-    while True:
-        rounds += 1
-        sol = _solve(enc, pts, arcs, objective)
-        if not (pool.theta >= 0).any():
-            break  # no compatible pair was left out
+    rounds, optimal = 1, True
+    sol = _solve(enc, pts, arcs, objective)
+    while (pool.theta >= 0).any():  # else no compatible pair was left out
         if not prove_optimal:
             optimal = False
             break
@@ -1128,13 +1153,16 @@ def match(
         if distances is None:
             optimal = False
             break
-        extra = _violations(model, pool, arcs, sol.bonus, *distances, int(top_k))
+        d_p, d_s = distances
+        extra = _violations(model, pool, arcs, sol.bonus, d_p, d_s, int(top_k))
         if not extra.p.size:
             break
         if rounds >= _MAX_ROUNDS:
             optimal = False
             break
         arcs = _Arcs.union([arcs, extra], enc.S)
+        sol = _solve(enc, pts, arcs, objective)
+        rounds += 1
     return _result(people, helpers, model, arcs, sol, objective, vocabulary, max_m, optimal,
                    rounds)  # fmt: skip
 
