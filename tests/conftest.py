@@ -21,6 +21,7 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 
 from peercircle.accounts.consent import Purpose
 from peercircle.accounts.services import consent_give
@@ -62,13 +63,16 @@ def _clear_cache():
     cache.clear()
 
 
-@pytest.fixture
-def org(db):
+# --- the personas and their organisation -------------------------------------------
+# Builders, so that a module can build the same world once (see module_transaction)
+# as the fixtures below build it for each test.
+
+
+def build_org():
     return OrganisationFactory(name="Riverside Peer Support", slug="riverside")
 
 
-@pytest.fixture
-def other_org(db):
+def build_other_org():
     return OrganisationFactory(name="Hilltop Wellbeing", slug="hilltop")
 
 
@@ -78,42 +82,35 @@ def _persona(org, role, username, pseudonym, **context):
     return user
 
 
-@pytest.fixture
-def participant(org):
+def build_participant(org):
     user = _persona(org, "participant", "sam", "Sam", gender="man", year_of_birth=1988)
     consent_give(user=user, organisation=org, purpose=Purpose.SERVICE)
     return user
 
 
-@pytest.fixture
-def volunteer(org, coordinator):
+def build_coordinator(org):
+    return _persona(org, "coordinator", "jo", "Jo")
+
+
+def build_volunteer(org, coordinator):
     user = _persona(org, "volunteer", "alex", "Alex")
     make_active_volunteer(user, org, trainer=coordinator)
     return user
 
 
-@pytest.fixture
-def coordinator(org):
-    return _persona(org, "coordinator", "jo", "Jo")
-
-
-@pytest.fixture
-def safeguarding_lead(org):
+def build_safeguarding_lead(org):
     return _persona(org, "safeguarding_lead", "priya", "Priya")
 
 
-@pytest.fixture
-def evaluator(org):
+def build_evaluator(org):
     return _persona(org, "evaluator", "eve", "Eve")
 
 
-@pytest.fixture
-def outsider(other_org):
+def build_outsider(other_org):
     return _persona(other_org, "coordinator", "olly", "Olly")
 
 
-@pytest.fixture
-def programme(org, coordinator):
+def build_programme(org, coordinator):
     return programme_create(
         actor=coordinator,
         organisation=org,
@@ -125,8 +122,7 @@ def programme(org, coordinator):
     )
 
 
-@pytest.fixture
-def group(programme, coordinator, volunteer):
+def build_group(programme, coordinator, volunteer):
     return group_create(
         actor=coordinator,
         programme=programme,
@@ -147,8 +143,7 @@ def group(programme, coordinator, volunteer):
     )
 
 
-@pytest.fixture
-def private_group(programme, coordinator):
+def build_private_group(programme, coordinator):
     return group_create(
         actor=coordinator,
         programme=programme,
@@ -160,6 +155,76 @@ def private_group(programme, coordinator):
         start_date=next_weekday(2),
         listed=False,
     )
+
+
+@pytest.fixture
+def org(db):
+    return build_org()
+
+
+@pytest.fixture
+def other_org(db):
+    return build_other_org()
+
+
+@pytest.fixture
+def participant(org):
+    return build_participant(org)
+
+
+@pytest.fixture
+def volunteer(org, coordinator):
+    return build_volunteer(org, coordinator)
+
+
+@pytest.fixture
+def coordinator(org):
+    return build_coordinator(org)
+
+
+@pytest.fixture
+def safeguarding_lead(org):
+    return build_safeguarding_lead(org)
+
+
+@pytest.fixture
+def evaluator(org):
+    return build_evaluator(org)
+
+
+@pytest.fixture
+def outsider(other_org):
+    return build_outsider(other_org)
+
+
+@pytest.fixture
+def programme(org, coordinator):
+    return build_programme(org, coordinator)
+
+
+@pytest.fixture
+def group(programme, coordinator, volunteer):
+    return build_group(programme, coordinator, volunteer)
+
+
+@pytest.fixture
+def private_group(programme, coordinator):
+    return build_private_group(programme, coordinator)
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """One transaction for a whole test module, rolled back at its end.
+
+    A module whose tests share a large, read-mostly world builds it once under
+    this (as Django's TestCase.setUpTestData does); each test still runs in its
+    own savepoint inside it (ask for ``db``), so what a test changes is undone
+    before the next. Built objects are shared Python instances: tests must not
+    rely on changing them in memory.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 def member_with_consent(org, **kwargs):

@@ -30,6 +30,20 @@ from peercircle.rooms.services import (
     room_for_session,
     room_supporters,
 )
+from tests.conftest import (
+    build_coordinator,
+    build_evaluator,
+    build_group,
+    build_org,
+    build_other_org,
+    build_outsider,
+    build_participant,
+    build_private_group,
+    build_programme,
+    build_safeguarding_lead,
+    build_volunteer,
+    member_with_consent,
+)
 from tests.matchmaking import matrix as matchmaking_rows
 from tests.matrix_base import (
     API_COORDINATOR_ONLY,
@@ -87,20 +101,23 @@ class World:
     extra: dict = field(default_factory=dict)
 
 
-@pytest.fixture
-def world(
-    org,
-    programme,
-    group,
-    private_group,
-    participant,
-    volunteer,
-    coordinator,
-    safeguarding_lead,
-    evaluator,
-    outsider,
-    make_member,
-):
+@pytest.fixture(scope="module")
+def world(module_transaction):
+    """Built once for the module (module_transaction); each test runs in a savepoint."""
+    org, other_org = build_org(), build_other_org()
+    coordinator = build_coordinator(org)
+    participant = build_participant(org)
+    volunteer = build_volunteer(org, coordinator)
+    safeguarding_lead = build_safeguarding_lead(org)
+    evaluator = build_evaluator(org)
+    outsider = build_outsider(other_org)
+    programme = build_programme(org, coordinator)
+    group = build_group(programme, coordinator, volunteer)
+    private_group = build_private_group(programme, coordinator)
+
+    def make_member():
+        return member_with_consent(org, context={"gender": "man", "year_of_birth": 1990})
+
     enrolment = enrolment_join(user=participant, group=group)
     # Fill the group so that the next person waits, then free a place: an offer.
     others = [make_member() for _ in range(3)]
@@ -981,7 +998,7 @@ def test_every_route_is_in_the_matrix():
 @pytest.mark.parametrize(
     "visit", MATRIX, ids=[f"{v.method}-{v.route}-{i}" for i, v in enumerate(MATRIX)]
 )
-def test_authorisation_matrix(client, world, visit):
+def test_authorisation_matrix(db, client, world, visit):
     outcomes = {}
     for persona in PERSONAS:
         client.logout()
@@ -993,16 +1010,14 @@ def test_authorisation_matrix(client, world, visit):
     assert outcomes == visit.expected, f"actual: {outcomes}"
 
 
-def test_offer_can_be_accepted_only_by_the_person_offered(client, world):
+def test_offer_can_be_accepted_only_by_the_person_offered(db, client, world):
     client.force_login(world.people["offered"])
     response = client.post(f"/enrolments/{world.offered.pk}/accept/")
     assert response.status_code == 302
-    world.offered.refresh_from_db()
-    assert world.offered.status == "active"
     assert Enrolment.objects.filter(pk=world.offered.pk, status="active").exists()
 
 
-def test_nobody_but_coordinators_and_safeguarding_leads_sees_a_real_name(client, world):
+def test_nobody_but_coordinators_and_safeguarding_leads_sees_a_real_name(db, client, world):
     participant = world.people["participant"]
     pages = [
         "/",

@@ -26,9 +26,15 @@ from peercircle.rooms.selectors import log_before, rooms_for
 LONDON = ZoneInfo("Europe/London")
 
 
-@pytest.fixture
-def seeded(db):
+@pytest.fixture(scope="module")
+def _seeded_once(module_transaction):
     return demo_seed()
+
+
+@pytest.fixture
+def seeded(_seeded_once, db):
+    """The demo, seeded once for the module; each test runs in a savepoint."""
+    return _seeded_once
 
 
 def _row_counts() -> dict[str, int]:

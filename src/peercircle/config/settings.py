@@ -142,6 +142,12 @@ else:
             },
         }
     }
+    if TESTING:
+        # Tests get a file of their own, not SQLite's shared in-memory database:
+        # there, two live-server requests writing at once meet a table lock that
+        # fails at once ("database table is locked") instead of waiting as the
+        # timeout above makes file locks wait. The test run removes it.
+        DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, channel layer, tasks ---------------------------------------------
