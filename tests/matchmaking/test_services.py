@@ -65,6 +65,24 @@ def test_round_honours_languages_times_preferences_and_the_gate(
     assert AuditEvent.objects.filter(action="matching.round_run").count() == 1
 
 
+def test_a_language_matches_however_it_is_written(org, coordinator, member):
+    # A supporter who wrote "Welsh" and a participant who wrote "Cymraeg" (its
+    # own name) share a language; "Polski " and "pl" are Polish too.
+    cymraeg = supporter(org, coordinator, "gwen", "Gwen", languages=("Welsh",))
+    polski = supporter(org, coordinator, "kasia", "Kasia", languages=("pl",))
+    ask(member("Ifan"), org, languages=["Cymraeg"])
+    ask(member("Marek"), org, languages=["Polski "])
+    ask(member("Tesfay"), org, languages=["Tigrinya"])
+
+    found = proposals_of(
+        services.round_run(actor=coordinator, organisation=org, objective="best_total")
+    )
+
+    assert found["Ifan"].profile == cymraeg
+    assert found["Marek"].profile == polski
+    assert "Tesfay" not in found
+
+
 def test_round_respects_free_places_and_spreads_the_load(org, coordinator, member):
     oak = supporter(org, coordinator, "oak", "Oak", limit=1)
     ash = supporter(org, coordinator, "ash", "Ash", limit=3)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from peercircle.accounts.models import ContextProfile
 from peercircle.matching.groups import GroupOption, Seeker, rank_groups
 from peercircle.matchmaking.models import OPEN_STATES, SupportRequest
-from peercircle.matchmaking.vocabulary import language_key
+from peercircle.matchmaking.vocabulary import LANGUAGE_CODES, language_key
 from peercircle.programmes import eligibility
 from peercircle.programmes.models import CURRENT_ENROLMENT, Enrolment, Focus, Group
 
@@ -37,20 +37,6 @@ TAG_FOCUS = {
 }
 GENDER_FOCUS = {"man": "men", "woman": "women"}
 #: Language names people type, as the codes groups are stored with.
-LANGUAGE_CODES = {
-    "english": "en",
-    "welsh": "cy",
-    "polish": "pl",
-    "urdu": "ur",
-    "punjabi": "pa",
-    "arabic": "ar",
-    "bengali": "bn",
-    "romanian": "ro",
-    "spanish": "es",
-    "french": "fr",
-    "somali": "so",
-    "gujarati": "gu",
-}
 FOCUS_WORDS = {code: label.lower() for code, label in Focus.choices}
 LIMIT = 3
 

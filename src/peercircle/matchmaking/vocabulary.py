@@ -67,6 +67,34 @@ def volunteer_slot(value: str) -> str:
     return value.replace("_", "-", 1)
 
 
+#: Languages by their two-letter code (ISO 639-1): the English name first, then
+#: other ways people write it (its own name). Group languages are stored as codes.
+LANGUAGES: dict[str, tuple[str, ...]] = {
+    "en": ("english",),
+    "cy": ("welsh", "cymraeg"),
+    "pl": ("polish", "polski"),
+    "ur": ("urdu",),
+    "pa": ("punjabi", "panjabi"),
+    "ar": ("arabic",),
+    "bn": ("bengali", "bangla"),
+    "ro": ("romanian", "română", "romana"),
+    "es": ("spanish", "español", "espanol", "castellano"),
+    "fr": ("french", "français", "francais"),
+    "so": ("somali", "soomaali"),
+    "gu": ("gujarati",),
+    "pt": ("portuguese", "português", "portugues"),
+    "da": ("danish", "dansk"),
+}
+#: Any way of writing a known language (its code too), compared casefolded, to its code.
+LANGUAGE_CODES: dict[str, str] = {
+    name: code for code, names in LANGUAGES.items() for name in (*names, code)
+}
+
+
 def language_key(value: str) -> str:
-    """Languages are compared without case or extra spaces ("English " = "english")."""
-    return " ".join(value.split()).casefold()
+    """What two people's languages are compared by: a known language by its English
+    name however it was written ("Cymraeg", "cy" and "Welsh " are all "welsh"), any
+    other without case or extra spaces ("Tigrinya " = "tigrinya")."""
+    key = " ".join(value.split()).casefold()
+    code = LANGUAGE_CODES.get(key)
+    return key if code is None else LANGUAGES[code][0]
