@@ -240,15 +240,6 @@ def test_vectorised_candidates_score_every_pair_as_fit_does(programme):
 # --- the proof's pieces ---------------------------------------------------------------------
 
 
-def _value(enc, pts, arcs, sol):
-    """(pairs, total points) of a flow: its scores less the load of the places it fills."""
-    used = np.flatnonzero(sol.used)
-    taken = np.bincount(arcs.s[used], minlength=enc.S)
-    load = sum(pts.load * sum(int(enc.s_caseload[j]) + k for k in range(int(n)))
-               for j, n in enumerate(taken))  # fmt: skip
-    return int(used.size), int(arcs.score[used].sum()) - load
-
-
 def _two_by_two():
     def person(kind, ident, tags, **extra):
         return kind(id=ident, languages={"en"}, slots={"tue-evening"}, formats={"online"},
