@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from peercircle.matchmaking.vocabulary import LANGUAGE_CODES, LANGUAGES, language_key
+from peercircle.matchmaking.vocabulary import (
+    LANGUAGE_CODES,
+    LANGUAGES,
+    language_code,
+    language_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -29,3 +34,5 @@ def test_every_way_of_writing_a_language_leads_to_its_code():
         for name in (*names, code):
             assert LANGUAGE_CODES[name] == code
             assert LANGUAGE_CODES[language_key(name)] == code
+            assert language_code(f" {name.upper()} ") == code
+    assert language_code("Tigrinya") is None

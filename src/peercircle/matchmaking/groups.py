@@ -20,7 +20,7 @@ from django.urls import reverse
 from peercircle.accounts.models import ContextProfile
 from peercircle.matching.groups import GroupOption, Seeker, rank_groups
 from peercircle.matchmaking.models import OPEN_STATES, SupportRequest
-from peercircle.matchmaking.vocabulary import LANGUAGE_CODES, language_key
+from peercircle.matchmaking.vocabulary import language_code
 from peercircle.programmes import eligibility
 from peercircle.programmes.models import CURRENT_ENROLMENT, Enrolment, Focus, Group
 
@@ -36,9 +36,13 @@ TAG_FOCUS = {
     "bipolar": "recovery",
 }
 GENDER_FOCUS = {"man": "men", "woman": "women"}
-#: Language names people type, as the codes groups are stored with.
 FOCUS_WORDS = {code: label.lower() for code, label in Focus.choices}
 LIMIT = 3
+
+
+def _codes(languages: list[str]) -> set[str]:
+    """The codes of the known languages among those a person wrote."""
+    return {code for code in map(language_code, languages) if code is not None}
 
 
 @dataclass(frozen=True)
@@ -66,16 +70,14 @@ def _seeker(request: SupportRequest | None, context: ContextProfile | None) -> S
     languages = list(context.languages or []) if context else []
     if request is None:
         return Seeker(
-            languages={
-                LANGUAGE_CODES[k] for k in map(language_key, languages) if k in LANGUAGE_CODES
-            },
+            languages=_codes(languages),
             focus=focus,
         )
     focus |= {TAG_FOCUS[tag] for tag in request.tags if tag in TAG_FOCUS}
     ways = {way for way in request.formats if way in ("in_person", "online")} or {"online"}
     languages = [*languages, *request.languages]
     return Seeker(
-        languages={LANGUAGE_CODES[k] for k in map(language_key, languages) if k in LANGUAGE_CODES},
+        languages=_codes(languages),
         ways=ways,
         slots=set(request.slots),
         location=request.location if "in_person" in ways else None,

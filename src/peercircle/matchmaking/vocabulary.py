@@ -95,6 +95,16 @@ def language_key(value: str) -> str:
     """What two people's languages are compared by: a known language by its English
     name however it was written ("Cymraeg", "cy" and "Welsh " are all "welsh"), any
     other without case or extra spaces ("Tigrinya " = "tigrinya")."""
-    key = " ".join(value.split()).casefold()
+    key = _folded(value)
     code = LANGUAGE_CODES.get(key)
     return key if code is None else LANGUAGES[code][0]
+
+
+def language_code(value: str) -> str | None:
+    """The code a known language is stored with on groups ("Cymraeg" -> "cy"); None for
+    a language not in ``LANGUAGES``."""
+    return LANGUAGE_CODES.get(_folded(value))
+
+
+def _folded(value: str) -> str:
+    return " ".join(value.split()).casefold()
