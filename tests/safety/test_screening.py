@@ -762,12 +762,80 @@ def test_the_index_never_skips_an_alternative_that_matches(text, code):
         assert index.matches(text) == index.every_matches(text)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="abdeghiklmnorstuwy 2!", min_size=1, max_size=7))
-def test_the_prefix_table_chooses_the_alternatives_a_scan_chooses(key):
-    # A key is the next characters from a start position: never empty.
-    index = load("en").matcher
-    assert index._fits(key) == index._fits_slowly(key)
+def _parsed(pattern: str) -> list:
+    import importlib
+
+    return list(importlib.import_module("re._parser").parse(pattern))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        # A pattern with few spellings is its own anchor, every spelling of it.
+        (
+            r"(?:cant|can\snot)\slive\s(?:anymore|any\smore)",
+            {
+                "cant live anymore",
+                "cant live any more",
+                "can not live anymore",
+                "can not live any more",
+            },
+        ),
+        # A gap of any words splits it; the stronger side is kept.
+        (r"(?:i\s)?want\s(?:\w+\s){0,2}to\sdie", {"to die"}),
+        # A branch needs one of its branches' strongest parts; a repeat of at
+        # least one ends with its body, so a run goes on from it.
+        (r"(?:took\s\w+\soverdose|swal+owed\s\w+)", {" overdose", "lowed "}),
+        # Small classes are spelled out.
+        (r"d[i1]e\s(?:now|tonight)", {"die now", "d1e now", "die tonight", "d1e tonight"}),
+        (r"k[i1]l+\s(?:my|me)self", {"l myself", "l meself"}),
+        # Emoji count for more than letters.
+        (r"\w+\s💊", {" 💊"}),
+        # Nothing certain, or only weak strings: no anchor.
+        (r"\w+", None),
+        (r"(?:i|a)\s\w+", None),
+        (r"(?:a|b)?c\w*", None),
+    ],
+)
+def test_anchors_are_the_strongest_strings_a_match_cannot_do_without(pattern, expected):
+    from peercircle.safety.screening.index import anchors
+
+    found = anchors(_parsed(pattern))
+    assert (set(found) if found is not None else None) == expected
+
+
+@pytest.mark.parametrize("code", languages())
+def test_every_match_holds_its_anchor_and_starts_with_one_of_its_prefixes(code):
+    # Tried on every alternative of every index, on its own entry's examples:
+    # an anchor or prefix a real match lacks would hide that alternative.
+    language = load(code)
+    entries = [
+        (language.matcher, [rule.examples for rule in language.rules]),
+        (language.modifier_matcher, [m.examples for m in language.modifiers]),
+        (language.figures, [f.examples for f in language.figure_entries]),
+    ]
+    checked = 0
+    for index, examples in entries:
+        if index is None:
+            continue
+        for position, (pattern, entry) in enumerate(index._compiled):
+            anchor = index.anchor_strings(position)
+            prefixes = index._alternatives[position][2]
+            for example in examples[entry]:
+                text = normalise(example).text
+                for start in range(len(text)):
+                    m = pattern.match(text, start)
+                    if m is None:
+                        continue
+                    checked += 1
+                    seen = text.replace("\n", " ")
+                    if anchor is not None:
+                        assert any(a in seen[start : m.end()] for a in anchor), (example, anchor)
+                    if prefixes is not None:
+                        assert any(
+                            seen.startswith(p.replace("\n", " "), start) for p in prefixes
+                        ), (example, prefixes)
+    assert checked >= 20  # the examples do match their own rules
 
 
 def test_the_reference_way_finds_the_same_as_the_fast_way():

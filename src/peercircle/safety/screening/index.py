@@ -1,14 +1,23 @@
-"""Find which of many regex alternatives match a text, trying at each word only
-the alternatives that can start with its first characters.
+"""Find which of many regex alternatives match a text, trying only the
+alternatives that can start where they are tried and whose certain parts the
+text holds.
 
 One regex made of hundreds of alternatives is slow in Python's ``re``: at every
-word it tries every alternative. ``PatternIndex`` works out, from each
-alternative's parse tree, the prefixes (up to ``PREFIX`` characters) it can start
-with, compiles every alternative on its own once, when the language is loaded,
-and at each word of the text tries only the alternatives whose prefixes fit, in
-order, until one matches. The result is the same as searching with the whole
-alternation from every start position: at each start position the first
-alternative in the given order that matches there.
+word it tries every alternative. ``PatternIndex`` works out two things from each
+alternative's parse tree, once, when the language is loaded:
+
+- its *prefixes*: the strings (up to ``PREFIX`` characters) a match can start
+  with;
+- its *anchor*: a few literal strings at least one of which every match holds
+  ("overdose", "kil myself", "💊"), where one strong enough can be told.
+
+Every alternative is compiled on its own, and one Aho-Corasick automaton
+(``pyahocorasick``) holds every prefix and anchor. Screening a text is then one
+pass of the automaton over it, which tells which anchors it holds and where each
+prefix starts; an alternative is tried, in order, only at the word starts where
+one of its prefixes begins and only when the text holds its anchor. The result is
+the same as searching with the whole alternation from every start position: at
+each start position the first alternative in the given order that matches there.
 
 Nothing is compiled while messages are screened: an earlier version compiled a
 regex of the fitting alternatives for every new six-character prefix it met,
@@ -26,9 +35,11 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import ahocorasick  # type: ignore[import-not-found]
 
 # The regex parser of the standard library, for the prefixes of a pattern. It is
 # an internal module, so it is reached by name and treated as untyped.
@@ -45,9 +56,6 @@ _UNKNOWN: Any = object()
 _Expansion = set[tuple[str, bool]]
 
 
-_KEYS_KEPT = 50_000  # the candidates of this many prefixes are kept; then forgotten
-
-
 def prefixes(pattern: str, length: int = PREFIX) -> frozenset[str] | None:
     """The strings of up to ``length`` characters a match of ``pattern`` can start
     with (shorter where the whole match can be shorter), or ``None`` where that
@@ -62,11 +70,10 @@ def _prefixes(items: list[Any], length: int) -> frozenset[str] | None:
     return frozenset(text for text, _ in expanded)
 
 
-def _shortest_known(pattern: str) -> frozenset[str] | None:
+def _shortest_known(items: list[Any]) -> frozenset[str] | None:
     """The prefixes of the longest length up to PREFIX that can be told (a
     pattern that starts with digits has too many four-character prefixes, but
-    its one-character ones are known)."""
-    items = list(_parser.parse(pattern))  # parsed once for every length
+    its one-character ones are known), from the pattern's parsed items."""
     for length in range(PREFIX, 0, -1):
         found = _prefixes(items, length)
         if found is not None:
@@ -185,13 +192,179 @@ def _category(code: Any) -> set[str] | None:
     return None
 
 
+# --- Anchors: literal strings a match cannot do without ----------------------
+
+_EXACT_LIMIT = 64  # strings in the set of what a part of a pattern can produce
+_SMALL_CLASS = 6  # characters in a class still spelled out, like [i1] or [a-e]
+_WEAK = 2  # a group whose weakest string is weaker than this filters nothing
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+
+def anchors(items: list[Any]) -> frozenset[str] | None:
+    """Strings, from a pattern's parsed items, at least one of which every text
+    the pattern matches holds (spaces written " "): the strongest such group
+    found, or None where none is stronger than ``_WEAK``.
+
+    A group comes from a run of the pattern that can produce only a few strings
+    (``_exact``), or from a part every match must pass through (``_needed``).
+    A group is as strong as its weakest string (``_strength``), so "kil" or
+    "💊" is preferred to "he" or "s ".
+    """
+    found: list[frozenset[str]] = []
+    _runs(items, found)
+    best = _strongest(found) if found else None
+    return best if best is not None and _score(best)[0] >= _WEAK else None
+
+
+def _strength(string: str) -> int:
+    # A space tells little; a sign or an emoji more than a letter.
+    return sum(0 if c == " " else 1 if c.isalnum() else 3 for c in string)
+
+
+def _score(group: Collection[str]) -> tuple[int, int]:
+    return min(map(_strength, group)), -len(group)
+
+
+def _strongest(groups: list[frozenset[str]]) -> frozenset[str]:
+    best = groups[0]
+    for group in groups[1:]:
+        if _score(group) > _score(best):
+            best = group
+    return best
+
+
+def _cross(left: set[str], right: set[str]) -> set[str] | None:
+    if len(left) * len(right) > _EXACT_LIMIT:
+        return None
+    return {a + b for a in left for b in right}
+
+
+def _runs(items: list[Any], found: list[frozenset[str]]) -> None:
+    """Add to ``found`` a group for each maximal run of items that produce few
+    strings, and the groups of the other items every match passes through."""
+    if len(items) == 1 and str(items[0][0]) == "SUBPATTERN":
+        _runs(list(items[0][1][-1]), found)
+        return
+
+    def close(run: set[str] | None) -> None:
+        if run and "" not in run:
+            found.append(frozenset(run))
+
+    run: set[str] = {""}
+    for item in items:
+        exact = _exact(item)
+        if exact is not None:
+            joined = _cross(run, exact)
+            if joined is not None:
+                run = joined
+                continue
+            close(run)
+            run = exact
+            continue
+        close(run)
+        close(_needed(item))
+        op, av = item
+        if str(op) in _REPEATS and av[0] >= 1:
+            # A repeat of at least one ends with its body: a run goes on from it.
+            body = _exact_sequence(list(av[2]))
+            if body is not None:
+                run = body
+                continue
+        run = {""}
+    close(run)
+
+
+def _needed(item: tuple[Any, Any]) -> set[str] | None:
+    """A set of strings one of which every match of ``item`` holds, or None."""
+    op, av = item
+    name = str(op)
+    if name in ("SUBPATTERN", "ATOMIC_GROUP"):
+        found: list[frozenset[str]] = []
+        _runs(list(av[-1] if name == "SUBPATTERN" else av), found)
+        return set(_strongest(found)) if found else None
+    if name == "BRANCH":
+        union: set[str] = set()
+        for alternative in av[1]:
+            found = []
+            _runs(list(alternative), found)
+            if not found:
+                return None
+            union |= _strongest(found)
+        return union
+    if name in _REPEATS and av[0] >= 1:
+        return _needed((_parser.SUBPATTERN, (None, 0, 0, av[2])))
+    return None
+
+
+def _exact_sequence(items: list[Any]) -> set[str] | None:
+    run: set[str] | None = {""}
+    for item in items:
+        exact = _exact(item)
+        if exact is None or run is None:
+            return None
+        run = _cross(run, exact)
+    return run
+
+
+def _exact(item: tuple[Any, Any]) -> set[str] | None:
+    """Every string ``item`` can produce (spaces as " "), when they are few."""
+    op, av = item
+    name = str(op)
+    if name == "LITERAL":
+        return {chr(av)}
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return {""}
+    if name == "IN":
+        chars = _charset(av)
+        if chars is None or len(chars) > _SMALL_CLASS:
+            return None
+        return {" " if c in _SPACES else c for c in chars}
+    if name == "CATEGORY":
+        return {" "} if str(av) == "CATEGORY_SPACE" else None
+    if name == "SUBPATTERN":
+        return _exact_sequence(list(av[-1]))
+    if name == "ATOMIC_GROUP":
+        return _exact_sequence(list(av))
+    if name == "BRANCH":
+        union: set[str] = set()
+        for alternative in av[1]:
+            produced = _exact_sequence(list(alternative))
+            if produced is None:
+                return None
+            union |= produced
+            if len(union) > _EXACT_LIMIT:
+                return None
+        return union
+    if name in _REPEATS:
+        low, high, body = av
+        if high > 3:
+            return None
+        once = _exact_sequence(list(body))
+        if once is None:
+            return None
+        union = set()
+        current: set[str] | None = {""}
+        for count in range(high + 1):
+            assert current is not None
+            if count >= low:
+                union |= current
+            if count < high:
+                current = _cross(current, once)
+                if current is None or len(union) > _EXACT_LIMIT:
+                    return None
+        return union
+    return None  # ANY, NOT_LITERAL, CATEGORY_WORD, GROUPREF, ...
+
+
 class PatternIndex:
     """Alternatives (each a regex body and the number of its entry), in the order
     they are to be tried, with word boundaries added around each."""
 
     def __init__(self, alternatives: Iterable[tuple[int, str]], *, before: str, after: str):
+        before_items = list(_parser.parse(before))
+        parsed = [(entry, body, list(_parser.parse(body))) for entry, body in alternatives]
         self._alternatives = [
-            (entry, body, _shortest_known(before + body)) for entry, body in alternatives
+            (entry, body, _shortest_known(before_items + items)) for entry, body, items in parsed
         ]
         self._before = before
         self._after = after
@@ -200,22 +373,43 @@ class PatternIndex:
             (re.compile(before + "(?:" + body + ")" + after), entry)
             for entry, body, _ in self._alternatives
         ]
-        # Which alternatives (by position) can start with each prefix; "" for
-        # those whose prefixes cannot be told (tried everywhere).
-        by_prefix: dict[str, list[int]] = {}
+        # One automaton finds, in one pass over a text, both where each
+        # alternative can start (its prefixes, "leads") and which of the
+        # literal strings it cannot match without ("anchors") occur at all.
+        # Spaces are searched as " " (the text's newlines too).
+        leads: dict[str, list[int]] = {}
+        anchor_ids: dict[str, int] = {}
+        self._everywhere: tuple[int, ...] = tuple(
+            position for position, (_, _, found) in enumerate(self._alternatives) if found is None
+        )
+        self._anchors: list[frozenset[str] | None] = []
+        users: dict[int, list[int]] = {}
         for position, (_, _, found) in enumerate(self._alternatives):
-            for prefix in found if found is not None else ("",):
-                by_prefix.setdefault(prefix, []).append(position)
-        self._by_prefix = {prefix: tuple(items) for prefix, items in by_prefix.items()}
-        # Near the end of a text the key is shorter than PREFIX, and a prefix that
-        # runs on from it fits too: which alternatives have a prefix beginning
-        # with each string of fewer than PREFIX characters.
-        extended: dict[str, set[int]] = {}
-        for prefix, items in by_prefix.items():
-            for size in range(1, min(len(prefix), PREFIX - 1) + 1):
-                extended.setdefault(prefix[:size], set()).update(items)
-        self._extended = {key: frozenset(items) for key, items in extended.items()}
-        self._by_key: dict[str, tuple[tuple[re.Pattern[str], int], ...]] = {}
+            for prefix in {p.replace("\n", " ") for p in found or ()}:
+                leads.setdefault(prefix, []).append(position)
+            group = anchors(parsed[position][2])
+            self._anchors.append(group)
+            for string in group or ():
+                anchor_ids.setdefault(string, len(anchor_ids))
+                users.setdefault(anchor_ids[string], []).append(position)
+        # Who needs each anchor: the alternatives a text can still match once
+        # that anchor is found in it; and those that need none.
+        self._users = {anchor: tuple(positions) for anchor, positions in users.items()}
+        self._free = frozenset(
+            position for position, group in enumerate(self._anchors) if group is None
+        )
+        self._automaton: Any = None
+        if leads or anchor_ids:
+            # Each string found gives its length, the alternatives it is a
+            # prefix of, and its number as an anchor (-1 when it is none).
+            automaton = ahocorasick.Automaton()
+            for string in leads.keys() | anchor_ids.keys():
+                automaton.add_word(
+                    string,
+                    (len(string), tuple(leads.get(string, ())), anchor_ids.get(string, -1)),
+                )
+            automaton.make_automaton()
+            self._automaton = automaton
         self._reference_by_key: dict[str, tuple[re.Pattern[str], tuple[int, ...]] | None] = {}
 
     def __len__(self) -> int:
@@ -229,49 +423,52 @@ class PatternIndex:
         """The alternatives tried at every word (no prefix could be told)."""
         return [body for _, body, found in self._alternatives if found is None]
 
-    def _fits(self, key: str) -> list[int]:
-        """The positions of the alternatives that can start where the text does
-        with ``key`` (its next PREFIX characters, fewer at the end of the text):
-        those with a prefix that begins the key, or, for a short key, that the
-        key begins."""
-        by_prefix = self._by_prefix
-        chosen: set[int] = set()
-        for size in range(len(key) + 1):
-            chosen.update(by_prefix.get(key[:size], ()))
-        if len(key) < PREFIX:
-            chosen.update(self._extended.get(key, ()))
-        return sorted(chosen)
-
-    def _fits_slowly(self, key: str) -> list[int]:
-        """What ``_fits`` gives, worked out from every alternative: for the tests."""
-        return [
-            position
-            for position, (_, _, found) in enumerate(self._alternatives)
-            if found is None or any(key.startswith(p) or p.startswith(key) for p in found)
-        ]
-
-    def _candidates(self, key: str) -> tuple[tuple[re.Pattern[str], int], ...]:
-        compiled = self._compiled
-        candidates = tuple(compiled[position] for position in self._fits(key))
-        if len(self._by_key) >= _KEYS_KEPT:
-            self._by_key.clear()
-        self._by_key[key] = candidates
-        return candidates
+    def anchor_strings(self, position: int) -> frozenset[str] | None:
+        """The strings one of which every match of the alternative at
+        ``position`` holds (spaces as " "), or None where it needs none."""
+        return self._anchors[position]
 
     def matches(self, text: str) -> list[tuple[int, int, int]]:
         """``(entry, start, end)`` for each start position where an alternative
         matches: the first one in order."""
         if _reference:
             return self.reference_matches(text)
-        by_key = self._by_key
+        automaton = self._automaton
+        if automaton is None:
+            return []
+        scanned = text.replace("\n", " ") if "\n" in text else text
+        present: set[int] = set()
+        leads: list[tuple[int, tuple[int, ...]]] = []
+        for end, (size, positions, anchor) in automaton.iter(scanned):
+            if anchor >= 0:
+                present.add(anchor)
+            if positions:
+                leads.append((end - size + 1, positions))
+        if not leads and not self._everywhere:
+            return []
+        # The alternatives the text holds an anchor of, or that need none.
+        users = self._users
+        active = set(self._free)
+        for anchor in present:
+            active.update(users[anchor])
+        if not active:
+            return []
+        if self._everywhere:
+            leads.extend((m.start(), self._everywhere) for m in _STARTS.finditer(text))
+        by_start: dict[int, set[int]] = {}
+        at_start = _STARTS.match
+        for start, positions in leads:
+            chosen = active.intersection(positions)
+            if chosen and at_start(text, start):
+                if start in by_start:
+                    by_start[start] |= chosen
+                else:
+                    by_start[start] = chosen
+        compiled = self._compiled
         found_all: list[tuple[int, int, int]] = []
-        for start_match in _STARTS.finditer(text):
-            start = start_match.start()
-            key = text[start : start + PREFIX]
-            candidates = by_key.get(key)
-            if candidates is None:
-                candidates = self._candidates(key)
-            for pattern, entry in candidates:
+        for start in sorted(by_start):
+            for position in sorted(by_start[start]):
+                pattern, entry = compiled[position]
                 m = pattern.match(text, start)
                 if m is not None:
                     found_all.append((entry, start, m.end()))
@@ -339,7 +536,6 @@ class PatternIndex:
         return found_all
 
     def forget(self) -> None:
-        """Drop what was kept for prefixes met so far (both ways), as a new
-        process starts."""
-        self._by_key.clear()
+        """Drop the regexes the reference way compiled for the prefixes it met,
+        as a new process starts."""
         self._reference_by_key.clear()
