@@ -210,9 +210,7 @@ def anchors(items: list[Any]) -> frozenset[str] | None:
     A group is as strong as its weakest string (``_strength``), so "kil" or
     "💊" is preferred to "he" or "s ".
     """
-    found: list[frozenset[str]] = []
-    _runs(items, found)
-    best = _strongest(found) if found else None
+    best = _strongest(items)
     return best if best is not None and _score(best)[0] >= _WEAK else None
 
 
@@ -225,10 +223,14 @@ def _score(group: Collection[str]) -> tuple[int, int]:
     return min(map(_strength, group)), -len(group)
 
 
-def _strongest(groups: list[frozenset[str]]) -> frozenset[str]:
-    best = groups[0]
-    for group in groups[1:]:
-        if _score(group) > _score(best):
+def _strongest(items: list[Any]) -> frozenset[str] | None:
+    """The strongest group of a sequence of parsed items (the first of equals),
+    or None where it has none."""
+    found: list[frozenset[str]] = []
+    _runs(items, found)
+    best = None
+    for group in found:
+        if best is None or _score(group) > _score(best):
             best = group
     return best
 
@@ -278,31 +280,34 @@ def _needed(item: tuple[Any, Any]) -> set[str] | None:
     """A set of strings one of which every match of ``item`` holds, or None."""
     op, av = item
     name = str(op)
-    if name in ("SUBPATTERN", "ATOMIC_GROUP"):
-        found: list[frozenset[str]] = []
-        _runs(list(av[-1] if name == "SUBPATTERN" else av), found)
-        return set(_strongest(found)) if found else None
     if name == "BRANCH":
         union: set[str] = set()
         for alternative in av[1]:
-            found = []
-            _runs(list(alternative), found)
-            if not found:
+            best = _strongest(list(alternative))
+            if best is None:
                 return None
-            union |= _strongest(found)
+            union |= best
         return union
-    if name in _REPEATS and av[0] >= 1:
-        return _needed((_parser.SUBPATTERN, (None, 0, 0, av[2])))
-    return None
+    if name == "SUBPATTERN":
+        body = av[-1]
+    elif name == "ATOMIC_GROUP":
+        body = av
+    elif name in _REPEATS and av[0] >= 1:
+        body = av[2]
+    else:
+        return None
+    best = _strongest(list(body))
+    return set(best) if best is not None else None
 
 
 def _exact_sequence(items: list[Any]) -> set[str] | None:
-    run: set[str] | None = {""}
+    run = {""}
     for item in items:
         exact = _exact(item)
-        if exact is None or run is None:
+        joined = _cross(run, exact) if exact is not None else None
+        if joined is None:
             return None
-        run = _cross(run, exact)
+        run = joined
     return run
 
 
@@ -343,15 +348,15 @@ def _exact(item: tuple[Any, Any]) -> set[str] | None:
         if once is None:
             return None
         union = set()
-        current: set[str] | None = {""}
+        current = {""}
         for count in range(high + 1):
-            assert current is not None
             if count >= low:
                 union |= current
             if count < high:
-                current = _cross(current, once)
-                if current is None or len(union) > _EXACT_LIMIT:
+                longer = _cross(current, once)
+                if longer is None or len(union) > _EXACT_LIMIT:
                     return None
+                current = longer
         return union
     return None  # ANY, NOT_LITERAL, CATEGORY_WORD, GROUPREF, ...
 
