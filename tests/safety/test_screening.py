@@ -762,12 +762,6 @@ def test_the_index_never_skips_an_alternative_that_matches(text, code):
         assert index.matches(text) == index.every_matches(text)
 
 
-def _parsed(pattern: str) -> list:
-    import importlib
-
-    return list(importlib.import_module("re._parser").parse(pattern))
-
-
 @pytest.mark.parametrize(
     ("pattern", "expected"),
     [
@@ -798,9 +792,9 @@ def _parsed(pattern: str) -> list:
     ],
 )
 def test_anchors_are_the_strongest_strings_a_match_cannot_do_without(pattern, expected):
-    from peercircle.safety.screening.index import anchors
+    from peercircle.safety.screening.index import _parser, anchors
 
-    found = anchors(_parsed(pattern))
+    found = anchors(list(_parser.parse(pattern)))
     assert (set(found) if found is not None else None) == expected
 
 
