@@ -7,6 +7,7 @@ The figures on the held-out evaluation set are in test_screening_figures.py.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -845,3 +846,68 @@ def test_the_reference_way_finds_the_same_as_the_fast_way():
     with reference():
         slow = [screen(text).to_dict() for text in texts]
     assert fast == slow
+
+
+# --- The cue gate: a cue is searched only where its words are --------------------
+
+
+def test_a_gate_rules_out_only_the_patterns_whose_words_a_text_lacks():
+    import re
+
+    from peercircle.safety.screening.index import Gate
+
+    patterns = [
+        re.compile(r"used\sto|years\sago"),  # anchors: "used to", "years ago"
+        re.compile(r"\w+"),  # nothing certain: always possible
+        None,  # a cue the language leaves out
+        re.compile(r"(?i:USED)\sto"),  # ignoring case: never ruled out
+        re.compile(r"(?<=never\s)again"),  # a lookbehind is no part of a match
+    ]
+    gate = Gate(patterns)
+    always = 0b01110
+    assert gate.possible("i feel fine") == always
+    assert gate.possible("i used to cut") == always | 0b1
+    assert gate.possible("years\nago i did") == always | 0b1  # a line break is a space
+    assert gate.possible("never again") == always | 0b10000
+    assert gate.possible("never") == always
+
+
+def _cue_texts() -> list[str]:
+    texts = set(_index_texts())
+    for name in ("development.jsonl", "development_more.jsonl"):
+        path = Path(__file__).parents[2] / "data" / "screening" / name
+        for line in path.read_text(encoding="utf-8").splitlines():
+            texts.add(normalise(json.loads(line)["text"]).text)
+    return sorted(texts)
+
+
+@pytest.mark.parametrize("code", languages())
+def test_a_cue_the_gate_rules_out_matches_nowhere_in_the_text(code):
+    # Searched as the engine searches them: from each word on, and up to each
+    # word (the negation cue is anchored at the end of what it is given).
+    from peercircle.safety.screening.rules import Cues
+
+    cue_index = load(code).cues
+    checked = 0
+    for text in _cue_texts():
+        narrowed = cue_index.for_text(text)
+        starts = [0, *(m.end() for m in re.finditer(r"\s", text))]
+        for name, full, cue in zip(Cues._fields, cue_index.all, narrowed, strict=True):
+            if full is None or cue is full:
+                continue
+            for at in starts:
+                assert full.search(text, at) is None, (name, text)
+                assert full.search(text, 0, max(0, at - 1)) is None, (name, text)
+            checked += 1
+    assert checked > 100  # the gate does rule cues out
+
+
+def test_screening_is_the_same_with_and_without_the_cue_gate(monkeypatch):
+    from peercircle.safety.screening.rules import CueIndex
+
+    texts = []
+    for code in languages():
+        texts.extend((text, code) for text in _cue_texts())
+    gated = [screen(text, code).to_dict() for text, code in texts]
+    monkeypatch.setattr(CueIndex, "for_text", lambda self, text: self.all)
+    assert [screen(text, code).to_dict() for text, code in texts] == gated

@@ -329,6 +329,8 @@ class _Reader:
         self.offset = offset
         self._figures: list[tuple[int, int, str]] | None = None
         self._recovery: list[tuple[int, int]] | None = None
+        self.cues = language.cues.all
+        self._clause_starts: dict[int, int] = {}
 
     def read(self) -> list[_Finding]:
         language = self.language
@@ -337,6 +339,8 @@ class _Reader:
         risks = [(rules[n], start, end) for n, start, end in language.matcher.matches(text)]
         if not risks:
             return []
+        # Only the cues this message can match are searched from here on.
+        self.cues = language.cues.for_text(text)
         risks = _outermost(risks)
 
         findings: list[_Finding] = []
@@ -416,7 +420,7 @@ class _Reader:
 
     def _judge(self, rule: Rule, start: int, end: int) -> tuple[str, str, _Finding | None]:
         """The level and who it is about; a cause when the match does not count."""
-        language = self.language
+        cues = self.cues
         text = self.text
         figure = self._figure(start, end)
         if figure is not None:
@@ -443,8 +447,8 @@ class _Reader:
         about = rule.about
         if about in ("auto", "subject"):
             about = self._about(start, end, reflexive=about == "auto")
-        if about == "someone_else" and language.fiction is not None:
-            m = language.fiction.search(text, *self._sentence(start, end))
+        if about == "someone_else" and cues.fiction is not None:
+            m = cues.fiction.search(text, *self._sentence(start, end))
             if m is not None:
                 return "none", about, self._cause("context.fiction", m.start(), m.end())
         level = rule.other if about == "someone_else" else rule.level
@@ -458,22 +462,25 @@ class _Reader:
                 return "none", about, self._cause(*past)
             level = past_level
         if rule.resisted is not None and _RANK[rule.resisted] < _RANK[level]:
-            resisting = language.resisting
+            resisting = cues.resisting
             m = resisting.search(text, start) if resisting is not None else None
             if m is not None:
                 level = rule.resisted
         return level, about, None
 
     def _clause_start(self, start: int) -> int:
-        lo = max(0, start - REACH)
-        last = lo
-        for m in self.language.clause_break.finditer(self.text, lo, start):
-            last = m.end()
+        # Asked for the same match by several cues: worked out once.
+        last = self._clause_starts.get(start)
+        if last is None:
+            last = max(0, start - REACH)
+            for m in self.cues.clause_break.finditer(self.text, last, start):
+                last = m.end()
+            self._clause_starts[start] = last
         return last
 
     def _negation(self, start: int) -> tuple[int, int] | None:
         clause = self._clause_start(start)
-        m = self.language.negation.search(self.text, clause, start)
+        m = self.cues.negation.search(self.text, clause, start)
         if m is None:
             return None
         return m.start(), m.end()
@@ -481,7 +488,7 @@ class _Reader:
     def _negation_after(self, end: int) -> tuple[int, int] | None:
         """A negation that follows the match in its sentence ("... hasn't crossed my
         mind", "..., not in a bad way")."""
-        pattern = self.language.negation_after
+        pattern = self.cues.negation_after
         if pattern is None:
             return None
         m = pattern.search(self.text, end, self._sentence(end, end)[1])
@@ -492,7 +499,7 @@ class _Reader:
     def _general(self, start: int) -> tuple[int, int] | None:
         """A cue earlier in the match's clause that it is about people in general
         ("if someone says...", "people who...", training), not a person."""
-        m = self.language.general.search(self.text, self._clause_start(start), start)
+        m = self.cues.general.search(self.text, self._clause_start(start), start)
         return None if m is None else (m.start(), m.end())
 
     def _about(self, start: int, end: int, *, reflexive: bool) -> str:
@@ -500,14 +507,14 @@ class _Reader:
         subject that starts it or runs into it ("she wants to die", "my son's been
         cutting"), else the last subject before it in its clause, else in its
         sentence ("he's collapsed and isn't breathing")."""
-        language = self.language
+        cues = self.cues
         text = self.text
         if reflexive:
-            m = language.reflexive.search(text, start, end)
+            m = cues.reflexive.search(text, start, end)
             if m is not None:
                 return "self" if m.lastgroup == "self" else "someone_else"
         subject = None
-        for found in language.subject.finditer(text, self._clause_start(start), end):
+        for found in cues.subject.finditer(text, self._clause_start(start), end):
             if found.start() > start and subject is not None:
                 break
             subject = found
@@ -515,7 +522,7 @@ class _Reader:
                 break
         if subject is None:
             lo = self._sentence(start, end)[0]
-            for found in language.subject.finditer(text, lo, start):
+            for found in cues.subject.finditer(text, lo, start):
                 subject = found
         if subject is None or subject.lastgroup == "self":
             return "self"
@@ -540,10 +547,10 @@ class _Reader:
         sentence or a present cue ("now", "tonight") is in the match's own clause
         and is not part of the past cue ("a year ago tonight").
         """
-        language = self.language
+        cues = self.cues
         text = self.text
         lo, hi = self._sentence(start, end)
-        relapse = language.relapse
+        relapse = cues.relapse
         relapsed = relapse is not None and relapse.search(text, lo, hi) is not None
         if not relapsed:
             for r_start, r_end in self._recovery_spans():
@@ -552,29 +559,29 @@ class _Reader:
         cue: tuple[str, int, int] | None = None
         # The cue may come before the match, after it, or inside it ("hurt me when
         # I was little"): the whole sentence is searched.
-        for pattern in (language.past_before, language.past_after):
+        for pattern in (cues.past_before, cues.past_after):
             if cue is None and pattern is not None:
                 m = pattern.search(text, lo, hi)
                 if m is not None:
                     cue = ("context.past", m.start(), m.end())
         if cue is None or relapsed:
             return None
-        if language.present is not None:
+        if cues.present is not None:
             c_lo = min(self._clause_start(start), start)
             c_hi = self._clause_end(end)
-            for m in language.present.finditer(text, c_lo, c_hi):
+            for m in cues.present.finditer(text, c_lo, c_hi):
                 if m.end() <= cue[1] or m.start() >= cue[2]:
                     return None
         return cue
 
     def _clause_end(self, end: int) -> int:
         hi = min(len(self.text), end + REACH)
-        stop = self.language.clause_break.search(self.text, end, hi)
+        stop = self.cues.clause_break.search(self.text, end, hi)
         return stop.start() if stop is not None else hi
 
     def _recovery_spans(self) -> list[tuple[int, int]]:
         if self._recovery is None:
-            recovery = self.language.recovery
+            recovery = self.cues.recovery
             self._recovery = (
                 [(m.start(), m.end()) for m in recovery.finditer(self.text)]
                 if recovery is not None

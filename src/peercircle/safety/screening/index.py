@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -359,6 +359,54 @@ def _exact(item: tuple[Any, Any]) -> set[str] | None:
                 current = longer
         return union
     return None  # ANY, NOT_LITERAL, CATEGORY_WORD, GROUPREF, ...
+
+
+# A scoped or global "ignore case" flag makes a pattern match letters its
+# literals do not spell: such a pattern is never ruled out by its anchor.
+_CASELESS = re.compile(r"\(\?[aiLmsux]*i[aiLmsux-]*[:)]")
+
+
+class Gate:
+    """Which of some patterns a text can match at all, in one pass over it.
+
+    Every match of a pattern holds one of its anchor strings (``anchors``; a
+    lookaround is never counted as part of one), and a search of part of the
+    text matches only inside that part, so a text that holds none of a
+    pattern's anchors cannot match it anywhere, in any part. ``possible`` gives
+    one bit per pattern, in the order given: set where the text holds an anchor
+    of it, or where it has none that can be told (or is ``None``).
+    """
+
+    def __init__(self, patterns: Sequence[re.Pattern[str] | None]) -> None:
+        self._always = 0
+        needed_by: dict[str, int] = {}
+        for bit, pattern in enumerate(patterns):
+            group = None
+            if pattern is not None and not (
+                pattern.flags & re.IGNORECASE or _CASELESS.search(pattern.pattern)
+            ):
+                group = anchors(list(_parser.parse(pattern.pattern)))
+            if group is None:
+                self._always |= 1 << bit
+                continue
+            for string in group:
+                needed_by[string] = needed_by.get(string, 0) | 1 << bit
+        self._automaton: Any = None
+        if needed_by:
+            automaton = ahocorasick.Automaton()
+            for string, bits in needed_by.items():
+                automaton.add_word(string, bits)
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def possible(self, text: str) -> int:
+        """One bit per pattern: set where ``text`` may match it."""
+        bits = self._always
+        if self._automaton is not None:
+            scanned = text.replace("\n", " ") if "\n" in text else text
+            for _, more in self._automaton.iter(scanned):
+                bits |= more
+        return bits
 
 
 class PatternIndex:

@@ -22,9 +22,9 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from peercircle.safety.screening.index import PatternIndex
+from peercircle.safety.screening.index import Gate, PatternIndex
 from peercircle.safety.screening.normalise import collapse, fold_char, normalise
 
 LEVELS = ("none", "low", "moderate", "high", "imminent")
@@ -79,6 +79,63 @@ class Figure:
     examples: tuple[str, ...]
 
 
+class Cues(NamedTuple):
+    """A language's context cues: what tells a match is negated, over, about
+    someone else, about people in general, or held off."""
+
+    clause_break: re.Pattern[str]
+    negation: re.Pattern[str]  # anchored at the end of the text before a match
+    negation_after: re.Pattern[str] | None  # just after a match, in its clause
+    past_before: re.Pattern[str] | None
+    past_after: re.Pattern[str] | None
+    present: re.Pattern[str] | None
+    recovery: re.Pattern[str] | None
+    relapse: re.Pattern[str] | None  # cancels a recovery cue in the same sentence
+    resisting: re.Pattern[str] | None  # "I won't", "I'm holding on"
+    subject: re.Pattern[str]  # groups "other", "self"
+    general: re.Pattern[str]  # the topic in general, not a person: cancels a match
+    reflexive: re.Pattern[str]  # groups "self", "other"
+    fiction: re.Pattern[str] | None
+
+
+_NEVER = re.compile(r"(?!)")  # stands in for a cue a text cannot match
+
+
+class CueIndex:
+    """A language's context cues (``all``) and, for one text, only the ones it
+    can match (``for_text``): most messages hold no word of most cues, and
+    searching a big cue where none of its words are is most of what reading a
+    match in context costs. A cue the text cannot match is ``None`` where a
+    language may leave it out, else a pattern that never matches, so each
+    search gives what searching the whole cue would."""
+
+    def __init__(self, cues: Cues) -> None:
+        self.all = cues
+        self._gate = Gate(cues)
+        self._by_bits: dict[int, Cues] = {}
+
+    def for_text(self, text: str) -> Cues:
+        bits = self._gate.possible(text)
+        cues = self._by_bits.get(bits)
+        if cues is None:
+            cues = Cues._make(
+                pattern
+                if pattern is None or bits >> n & 1
+                else _NEVER
+                if n in _REQUIRED_CUES
+                else None
+                for n, pattern in enumerate(self.all)
+            )
+            self._by_bits[bits] = cues
+        return cues
+
+
+_REQUIRED_CUES = frozenset(
+    Cues._fields.index(name)
+    for name in ("clause_break", "negation", "subject", "general", "reflexive")
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Language:
     code: str
@@ -97,20 +154,7 @@ class Language:
     modifiers: tuple[Modifier, ...]
     figures: PatternIndex | None
     figure_entries: tuple[Figure, ...]
-    # Context cues.
-    clause_break: re.Pattern[str]
-    negation: re.Pattern[str]  # anchored at the end of the text before a match
-    negation_after: re.Pattern[str] | None  # just after a match, in its clause
-    past_before: re.Pattern[str] | None
-    past_after: re.Pattern[str] | None
-    present: re.Pattern[str] | None
-    recovery: re.Pattern[str] | None
-    relapse: re.Pattern[str] | None  # cancels a recovery cue in the same sentence
-    resisting: re.Pattern[str] | None  # "I won't", "I'm holding on"
-    subject: re.Pattern[str]  # groups "other", "self"
-    general: re.Pattern[str]  # the topic in general, not a person: cancels a match
-    reflexive: re.Pattern[str]  # groups "self", "other"
-    fiction: re.Pattern[str] | None
+    cues: CueIndex  # the context cues
 
 
 _MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -684,25 +728,31 @@ def parse(code: str, data: dict[str, Any]) -> Language:
         modifiers=tuple(modifiers),
         figures=figures,
         figure_entries=tuple(figure_entries),
-        clause_break=re.compile(clause_break),
-        negation=re.compile(r"(?<!\w)(?:" + negation + r")(?:\s(?:" + filler + r")){0,6}\s?$"),
-        negation_after=_optional(context, "negation_after", macros, where),
-        past_before=_optional(context, "past_before", macros, where),
-        past_after=_optional(context, "past_after", macros, where),
-        present=_optional(context, "present", macros, where),
-        recovery=_optional(context, "recovery", macros, where),
-        relapse=_optional(context, "relapse", macros, where),
-        resisting=_optional(context, "resisting", macros, where),
-        subject=re.compile(_words("|".join(subject_parts))),
-        general=(
-            re.compile(_loose_words(cues("general")))
-            if context.get("general")
-            else re.compile(r"(?!)")
+        cues=CueIndex(
+            Cues(
+                clause_break=re.compile(clause_break),
+                negation=re.compile(
+                    r"(?<!\w)(?:" + negation + r")(?:\s(?:" + filler + r")){0,6}\s?$"
+                ),
+                negation_after=_optional(context, "negation_after", macros, where),
+                past_before=_optional(context, "past_before", macros, where),
+                past_after=_optional(context, "past_after", macros, where),
+                present=_optional(context, "present", macros, where),
+                recovery=_optional(context, "recovery", macros, where),
+                relapse=_optional(context, "relapse", macros, where),
+                resisting=_optional(context, "resisting", macros, where),
+                subject=re.compile(_words("|".join(subject_parts))),
+                general=(
+                    re.compile(_loose_words(cues("general"))) if context.get("general") else _NEVER
+                ),
+                reflexive=re.compile(
+                    _words(
+                        f"(?P<self>{cues('reflexive_self')})|(?P<other>{cues('reflexive_other')})"
+                    )
+                ),
+                fiction=_optional(context, "fiction", macros, where),
+            )
         ),
-        reflexive=re.compile(
-            _words(f"(?P<self>{cues('reflexive_self')})|(?P<other>{cues('reflexive_other')})")
-        ),
-        fiction=_optional(context, "fiction", macros, where),
     )
 
 
