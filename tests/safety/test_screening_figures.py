@@ -37,11 +37,11 @@ def _recall(screened: list[tuple[dict, str]], language: str | None = None) -> tu
     return sum(RANK[level] >= RANK["high"] for level in serious), len(serious)
 
 
-#: The aims these tests hold the engine to are not met yet (issue 4 stays open:
-#: about 0.83 recall and Welsh 0.86 on this set). The marks say so in every run
+#: The recall aim these tests hold the engine to is not met yet (issue 4 stays
+#: open: about 0.85 on this set). The marks say so in every run
 #: and keep the aims as they are; take a mark off when its aim is met.
 NOT_MET_YET = pytest.mark.xfail(
-    reason="aim not met yet on the held-out set (see docs/screening.md, Known limits)",
+    reason="aim not met yet on the held-out set (see docs/screening.md, Known weak points)",
     strict=False,
 )
 
@@ -62,7 +62,7 @@ def test_false_alarms_on_none_and_low_are_at_most_5_percent(screened):
     )
 
 
-@pytest.mark.parametrize("language", [pytest.param("cy", marks=NOT_MET_YET), "da"])
+@pytest.mark.parametrize("language", ["cy", "da"])
 def test_welsh_and_danish_recall_is_at_least_90_percent(screened, language):
     caught, total = _recall(screened, language)
     assert total >= 15
