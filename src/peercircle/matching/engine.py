@@ -375,6 +375,9 @@ class _Arcs:
     score: I64  # points
     metres: I64  # in person: distance; -1: online or by phone
 
+    def take(self, mask: Bool) -> _Arcs:
+        return _Arcs(self.p[mask], self.s[mask], self.score[mask], self.metres[mask])
+
     @classmethod
     def empty(cls) -> _Arcs:
         e = np.zeros(0, dtype=np.int64)
@@ -752,16 +755,20 @@ def _bonus(enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective) -> in
     return int(enc.P * int(arcs.score.max()) + load + 1)
 
 
-def _solve(enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective) -> _Solution:
+def _solve(
+    enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective, bonus: int | None = None
+) -> _Solution:
     """The optimal flow on the arcs.
 
     "most_matched" is solved as a maximum flow of least cost (OR-Tools'
     ``solve_max_flow_with_min_cost``: the largest number of pairs, then the
     least cost among flows that large): the bonus objective without the
-    bonus's large numbers, which slow the cost scaling down.
+    bonus's large numbers, which slow the cost scaling down. ``bonus`` is the
+    one the check prices pairs with, worked out from ``arcs`` unless given.
     """
     P, S = enc.P, enc.S
-    bonus = _bonus(enc, pts, arcs, objective)
+    if bonus is None:
+        bonus = _bonus(enc, pts, arcs, objective)
     p, s, score = arcs.p, arcs.s, arcs.score
     sink = P + S
     # No supporter can take more people than it has candidate pairs.
@@ -1144,27 +1151,70 @@ def match(
     pool = _pool(model, max_m, int(top_k))
     arcs = pool.arcs
     rounds, optimal = 1, True
+    # After the first round the solver is given only the candidates near
+    # improving at its prices (see _near); the rest ("far", by key) stay
+    # candidates, are checked every round and come back when they would improve.
+    far = np.zeros(0, dtype=np.int64)
     sol = _solve(enc, pts, arcs, objective)
+    in_graph = np.ones(arcs.p.size, dtype=bool)
     while (pool.theta >= 0).any():  # else no compatible pair was left out
         if not prove_optimal:
             optimal = False
             break
-        distances = _distances(enc, pts, arcs, sol)
+        graph = arcs if far.size == 0 else arcs.take(in_graph)
+        distances = _distances(enc, pts, graph, _Solution(sol.used[in_graph], sol.bonus))
         if distances is None:
             optimal = False
             break
         d_p, d_s = distances
         extra = _violations(model, pool, arcs, sol.bonus, d_p, d_s, int(top_k))
-        if not extra.p.size:
+        back = _returning(arcs, in_graph, sol.bonus, d_p, d_s)
+        if not extra.p.size and not back.any():
             break
         if rounds >= _MAX_ROUNDS:
             optimal = False
             break
+        if rounds == 1:
+            gain = arcs.score + sol.bonus - d_s[arcs.s]
+            far = arcs.keys(enc.S)[~sol.used & (gain <= -d_p[arcs.p] - _near(pts))]
+        far = far[~np.isin(far, arcs.keys(enc.S)[back], assume_unique=True)]
         arcs = _Arcs.union([arcs, extra], enc.S)
-        sol = _solve(enc, pts, arcs, objective)
+        in_graph = _outside(arcs.keys(enc.S), far)
+        # The bonus is worked out on every candidate, as in the first round.
+        used = _solve(enc, pts, arcs.take(in_graph), objective, _bonus(enc, pts, arcs, objective))
+        sol = _Solution(np.zeros(arcs.p.size, dtype=bool), used.bonus)
+        sol.used[in_graph] = used.used
         rounds += 1
     return _result(people, helpers, model, arcs, sol, objective, vocabulary, max_m, optimal,
                    rounds)  # fmt: skip
+
+
+def _returning(arcs: _Arcs, in_graph: Bool, bonus: int, d_p: I64, d_s: I64) -> Bool:
+    """The candidates left out of the solver's graph that would improve the flow at
+    these prices (score + bonus - d_s > -d_p, as in ``_violations``)."""
+    gain = arcs.score + bonus - d_s[arcs.s]
+    out: Bool = ~in_graph & (d_s[arcs.s] < INF) & (gain > -d_p[arcs.p])
+    return out
+
+
+def _near(pts: _Points) -> int:
+    """How far from improving (in points of reduced cost) a candidate may be and
+    still be given to the solver after the first round: the larger of one more
+    person's load and the smallest step a score can take. Prices move by less
+    than that from one round to the next on the bench programmes (about 0.1 of a
+    unit), so a pair left out is rarely needed; when one is, the check brings it
+    back. Only speed depends on it, not the answer."""
+    steps = [w for w in (pts.fit, pts.tag, pts.slot, pts.nearness, pts.nice) if w > 0]
+    return max(pts.load, min(steps, default=1), 1)
+
+
+def _outside(keys: I64, far: I64) -> Bool:
+    """Which of the sorted ``keys`` are not among the sorted ``far`` keys."""
+    if not far.size:
+        return np.ones(keys.size, dtype=bool)
+    at = np.minimum(np.searchsorted(far, keys), far.size - 1)
+    out: Bool = far[at] != keys
+    return out
 
 
 def _pool(model: _Model, max_m: int, top_k: int) -> _Pool:
