@@ -1151,9 +1151,10 @@ def match(
     pool = _pool(model, max_m, int(top_k))
     arcs = pool.arcs
     rounds, optimal = 1, True
-    # After the first round the solver is given only the candidates near
-    # improving at its prices (see _near); the rest ("far", by key) stay
-    # candidates, are checked every round and come back when they would improve.
+    # After the second round (the first check adds many pairs and moves prices
+    # most) the solver is given only the candidates near improving at its
+    # prices (see _near); the rest ("far", by key) stay candidates, are checked
+    # every round and come back when they would improve.
     far = np.zeros(0, dtype=np.int64)
     sol = _solve(enc, pts, arcs, objective)
     in_graph = np.ones(arcs.p.size, dtype=bool)
@@ -1174,7 +1175,7 @@ def match(
         if rounds >= _MAX_ROUNDS:
             optimal = False
             break
-        if rounds == 1:
+        if rounds == _SMALLER_FROM:
             gain = arcs.score + sol.bonus - d_s[arcs.s]
             far = arcs.keys(enc.S)[~sol.used & (gain <= -d_p[arcs.p] - _near(pts))]
         far = far[~np.isin(far, arcs.keys(enc.S)[back], assume_unique=True)]
@@ -1189,6 +1190,9 @@ def match(
                    rounds)  # fmt: skip
 
 
+_SMALLER_FROM = 2  # the round after which the solver's graph leaves far pairs out
+
+
 def _returning(arcs: _Arcs, in_graph: Bool, bonus: int, d_p: I64, d_s: I64) -> Bool:
     """The candidates left out of the solver's graph that would improve the flow at
     these prices (score + bonus - d_s > -d_p, as in ``_violations``)."""
@@ -1199,7 +1203,7 @@ def _returning(arcs: _Arcs, in_graph: Bool, bonus: int, d_p: I64, d_s: I64) -> B
 
 def _near(pts: _Points) -> int:
     """How far from improving (in points of reduced cost) a candidate may be and
-    still be given to the solver after the first round: the larger of one more
+    still be given to the solver after the second round: the larger of one more
     person's load and the smallest step a score can take. Prices move by less
     than that from one round to the next on the bench programmes (about 0.1 of a
     unit), so a pair left out is rarely needed; when one is, the check brings it
