@@ -573,3 +573,76 @@ def test_earlier_messages_load_in_place(browser_thread, asgi_server, room, parti
         page.context.close()
 
     browser_thread.run(scenario)
+
+
+STORED_KEYS = "Object.keys(localStorage).filter((key) => key.startsWith('peercircle:'))"
+
+
+def test_signing_out_deletes_unsent_messages_from_the_device_after_asking(
+    browser_thread, asgi_server, room, participant
+):
+    # On a shared computer the next person must not find what Sam wrote and
+    # could not send; Sam is told first and can stay to send it.
+    sam = session_cookie(participant, asgi_server.url)
+
+    def offline(socket):
+        socket.close()
+
+    def scenario(browser):
+        from playwright.sync_api import expect
+
+        page = open_room(browser, asgi_server, sam, room.pk, route=offline)
+        expect(page.locator("#room-status")).to_contain_text("Connection lost")
+        send(page, "only on this device so far")
+        expect(page.locator("#room-outbox li")).to_have_count(1)
+        page.locator("#composer-body").fill("half written")
+        dialog = page.locator("#sign-out-dialog")
+        sign_out = page.get_by_role("button", name="Sign out", exact=True)
+
+        # Asked first; staying keeps everything.
+        sign_out.click()
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text(
+            "You have 1 message that has not been sent yet and a message you were writing. "
+            "Signing out deletes them from this device"
+        )
+        assert axe_violations(page) == []
+        dialog.get_by_role("button", name="Stay signed in").click()
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#room-outbox li")).to_have_count(1)
+        expect(page.locator("#composer-body")).to_have_value("half written")
+        assert len(page.evaluate(STORED_KEYS)) == 2
+
+        # Signing out anyway deletes them from the device.
+        sign_out.click()
+        dialog.get_by_role("button", name="Sign out and delete them").click()
+        expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+        assert page.evaluate(STORED_KEYS) == []
+        page.context.close()
+
+    browser_thread.run(scenario)
+    assert in_db(body="only on this device so far") == 0
+
+
+def test_signing_out_with_nothing_unsent_asks_nothing_and_leaves_nothing(
+    browser_thread, asgi_server, room, participant
+):
+    sam = session_cookie(participant, asgi_server.url)
+
+    def scenario(browser):
+        from playwright.sync_api import expect
+
+        page = open_room(browser, asgi_server, sam, room.pk)
+        connected(page)
+        send(page, "sent and delivered")
+        # The first message a server screens waits for the language files.
+        expect(page.locator("#room-outbox li")).to_have_count(0, timeout=20_000)
+        page.evaluate("localStorage.setItem('peercircle:room:0:0:draft', JSON.stringify(''))")
+        page.get_by_role("button", name="Sign out", exact=True).click()
+        expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+        expect(page.locator("#sign-out-dialog")).to_have_count(0)
+        assert page.evaluate(STORED_KEYS) == []
+        page.context.close()
+
+    browser_thread.run(scenario)
+    assert in_db(body="sent and delivered") == 1
