@@ -34,6 +34,11 @@ DB_TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
 DAILY_AT = dt.time(3, 0)
 #: How often the live rooms' presence sweep is enqueued.
 ROOMS_SWEEP_MINUTES = 10
+#: The database task backend keeps a row for every task run (the escalation
+#: check alone adds one a minute): finished rows older than this many days are
+#: deleted daily, failed ones after ``FAILED_TASKS_KEPT_DAYS``, to be looked into.
+TASKS_KEPT_DAYS = 14
+FAILED_TASKS_KEPT_DAYS = 60
 #: How often overdue safeguarding alerts are looked for (the shortest time
 #: limit is minutes, so this is the escalation's resolution).
 ESCALATION_EVERY = dt.timedelta(minutes=1)
@@ -348,11 +353,12 @@ def next_daily_run(now: dt.datetime, at: dt.time = DAILY_AT) -> dt.datetime:
 
 
 class Housekeeper(threading.Thread):
-    """Enqueues the daily programme and volunteers' tasks (at start, then daily), the live
-    rooms' presence sweep (at start, then every ``ROOMS_SWEEP_MINUTES``), the
-    safeguarding escalation check (every ``ESCALATION_EVERY``) and the
-    questionnaires' task (every ``QUESTIONNAIRES_EVERY``), and
-    keeps the task worker alive. Runs beside uvicorn in the ``run`` process."""
+    """Deletes old finished task results and enqueues the daily programme and
+    volunteers' tasks (at start, then daily), the live rooms' presence sweep (at
+    start, then every ``ROOMS_SWEEP_MINUTES``), the safeguarding escalation check
+    (every ``ESCALATION_EVERY``) and the questionnaires' task (every
+    ``QUESTIONNAIRES_EVERY``), and keeps the task worker alive. Runs beside
+    uvicorn in the ``run`` process."""
 
     def __init__(self, *, start_worker: bool) -> None:
         super().__init__(name="peercircle-housekeeper", daemon=True)
@@ -367,6 +373,28 @@ class Housekeeper(threading.Thread):
 
         self._enqueue(programmes_daily, "the daily programme task")
         self._enqueue(volunteers_daily, "the volunteers' daily task")
+
+    def prune_task_results(self) -> None:
+        """Delete the database task backend's finished rows past their keeping time
+        (django-tasks-db's own ``prune_db_task_results``); other backends keep none."""
+        from django.core.management import call_command
+        from django.db import close_old_connections, connection
+
+        if _tasks_backend() != DB_TASKS_BACKEND:
+            return
+        try:
+            close_old_connections()
+            call_command(
+                "prune_db_task_results",
+                queue_name="*",
+                min_age_days=TASKS_KEPT_DAYS,
+                failed_min_age_days=FAILED_TASKS_KEPT_DAYS,
+                verbosity=0,
+            )
+        except Exception as exc:  # noqa: BLE001 - keep serving; say what went wrong
+            warn(f"could not delete old task results: {exc}")
+        finally:
+            connection.close()
 
     def enqueue_sweep(self) -> None:
         from peercircle.rooms.tasks import rooms_presence_sweep
@@ -410,6 +438,7 @@ class Housekeeper(threading.Thread):
         from django.utils import timezone
 
         sweep_every = dt.timedelta(minutes=ROOMS_SWEEP_MINUTES)
+        self.prune_task_results()
         self.enqueue_daily()
         self.enqueue_sweep()
         self.enqueue_escalation()
@@ -427,6 +456,7 @@ class Housekeeper(threading.Thread):
                 self.enqueue_escalation()
                 escalation_due = timezone.now() + ESCALATION_EVERY
             if timezone.localtime() >= due:
+                self.prune_task_results()
                 self.enqueue_daily()
                 due = next_daily_run(timezone.localtime())
             if timezone.now() >= sweep_due:

@@ -287,3 +287,41 @@ def test_run_serves_the_site_runs_the_daily_task_and_stops_its_worker(tmp_path):
         # The worker shares the session; make sure nothing of ours is left behind.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_the_housekeeper_deletes_old_finished_task_results_and_keeps_the_rest(
+    settings, transactional_db
+):
+    # The database task backend keeps a row per run (one a minute for the
+    # escalation check alone): old finished rows go, failed ones later, and
+    # nothing still to run is touched.
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from peercircle.rooms.tasks import rooms_presence_sweep
+
+    settings.TASKS = {"default": {"BACKEND": cli.DB_TASKS_BACKEND}}
+    now = timezone.now()
+    rows = {}
+    for name, status, days_ago in [
+        ("old done", TaskResultStatus.SUCCESSFUL, cli.TASKS_KEPT_DAYS + 1),
+        ("recent done", TaskResultStatus.SUCCESSFUL, cli.TASKS_KEPT_DAYS - 1),
+        ("failed a while ago", TaskResultStatus.FAILED, cli.TASKS_KEPT_DAYS + 1),
+        ("failed long ago", TaskResultStatus.FAILED, cli.FAILED_TASKS_KEPT_DAYS + 1),
+        ("still to run", TaskResultStatus.READY, None),
+    ]:
+        result = rooms_presence_sweep.enqueue()
+        finished = None if days_ago is None else now - dt.timedelta(days=days_ago)
+        DBTaskResult.objects.filter(id=result.id).update(status=status, finished_at=finished)
+        rows[name] = str(result.id)
+
+    cli.Housekeeper(start_worker=False).prune_task_results()
+
+    left = {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)}
+    assert left == {rows["recent done"], rows["failed a while ago"], rows["still to run"]}
+    # Other backends keep no rows, and nothing is asked of them.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    cli.Housekeeper(start_worker=False).prune_task_results()
