@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -378,23 +378,19 @@ class Housekeeper(threading.Thread):
         """Delete the database task backend's finished rows past their keeping time
         (django-tasks-db's own ``prune_db_task_results``); other backends keep none."""
         from django.core.management import call_command
-        from django.db import close_old_connections, connection
 
         if _tasks_backend() != DB_TASKS_BACKEND:
             return
-        try:
-            close_old_connections()
-            call_command(
+        self._safely(
+            lambda: call_command(
                 "prune_db_task_results",
                 queue_name="*",
                 min_age_days=TASKS_KEPT_DAYS,
                 failed_min_age_days=FAILED_TASKS_KEPT_DAYS,
                 verbosity=0,
-            )
-        except Exception as exc:  # noqa: BLE001 - keep serving; say what went wrong
-            warn(f"could not delete old task results: {exc}")
-        finally:
-            connection.close()
+            ),
+            "could not delete old task results",
+        )
 
     def enqueue_sweep(self) -> None:
         from peercircle.rooms.tasks import rooms_presence_sweep
@@ -412,13 +408,17 @@ class Housekeeper(threading.Thread):
         self._enqueue(questionnaires_hourly, "the questionnaires' hourly task")
 
     def _enqueue(self, task: Any, what: str) -> None:
+        self._safely(task.enqueue, f"could not enqueue {what}")
+
+    def _safely(self, action: Callable[[], object], failure: str) -> None:
+        """Run ``action`` on a fresh database connection; a failure is said, not raised."""
         from django.db import close_old_connections, connection
 
         try:
             close_old_connections()
-            task.enqueue()
+            action()
         except Exception as exc:  # noqa: BLE001 - keep serving; say what went wrong
-            warn(f"could not enqueue {what}: {exc}")
+            warn(f"{failure}: {exc}")
         finally:
             connection.close()
 

@@ -257,7 +257,7 @@ def _two_by_two():
 
 def test_the_check_refuses_a_flow_that_leaves_a_gain_on_the_table():
     enc, pts, arcs = _two_by_two()
-    best = engine._solve(enc, pts, arcs, "best_total")
+    best = engine._solve(enc, pts, arcs, "best_total", engine._bonus(enc, pts, arcs, "best_total"))
     assert engine._distances(enc, pts, arcs, best) is not None
     # Crossed: each with the supporter who shares nothing; swapping gains.
     crossed = np.array([int(p) != int(s) for p, s in zip(arcs.p, arcs.s, strict=True)])

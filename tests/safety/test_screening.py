@@ -852,8 +852,6 @@ def test_the_reference_way_finds_the_same_as_the_fast_way():
 
 
 def test_a_gate_rules_out_only_the_patterns_whose_words_a_text_lacks():
-    import re
-
     from peercircle.safety.screening.index import Gate
 
     patterns = [

@@ -755,20 +755,16 @@ def _bonus(enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective) -> in
     return int(enc.P * int(arcs.score.max()) + load + 1)
 
 
-def _solve(
-    enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective, bonus: int | None = None
-) -> _Solution:
+def _solve(enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective, bonus: int) -> _Solution:
     """The optimal flow on the arcs.
 
     "most_matched" is solved as a maximum flow of least cost (OR-Tools'
     ``solve_max_flow_with_min_cost``: the largest number of pairs, then the
     least cost among flows that large): the bonus objective without the
     bonus's large numbers, which slow the cost scaling down. ``bonus`` is the
-    one the check prices pairs with, worked out from ``arcs`` unless given.
+    one the check prices pairs with (``_bonus`` of every candidate).
     """
     P, S = enc.P, enc.S
-    if bonus is None:
-        bonus = _bonus(enc, pts, arcs, objective)
     p, s, score = arcs.p, arcs.s, arcs.score
     sink = P + S
     # No supporter can take more people than it has candidate pairs.
@@ -902,9 +898,7 @@ def _violations(
             if not r.size:
                 continue
             p, s = rows[r], block.cols[cols[c]]
-            key = p * enc.S + s
-            at = np.minimum(np.searchsorted(known, key), max(0, known.size - 1))
-            new = known[at] != key if known.size else np.ones(key.size, dtype=bool)
+            new = _outside(p * enc.S + s, known)
             r, c, p, s = r[new], c[new], p[new], s[new]
             # The most improving few per participant are enough for a round.
             by_gain = np.lexsort((-gain[r, c], p))
@@ -1156,7 +1150,7 @@ def match(
     # prices (see _near); the rest ("far", by key) stay candidates, are checked
     # every round and come back when they would improve.
     far = np.zeros(0, dtype=np.int64)
-    sol = _solve(enc, pts, arcs, objective)
+    sol = _solve(enc, pts, arcs, objective, _bonus(enc, pts, arcs, objective))
     in_graph = np.ones(arcs.p.size, dtype=bool)
     while (pool.theta >= 0).any():  # else no compatible pair was left out
         if not prove_optimal:
@@ -1178,10 +1172,10 @@ def match(
         if rounds == _SMALLER_FROM:
             gain = arcs.score + sol.bonus - d_s[arcs.s]
             far = arcs.keys(enc.S)[~sol.used & (gain <= -d_p[arcs.p] - _near(pts))]
-        far = far[~np.isin(far, arcs.keys(enc.S)[back], assume_unique=True)]
+        far = far[_outside(far, arcs.keys(enc.S)[back])]
         arcs = _Arcs.union([arcs, extra], enc.S)
         in_graph = _outside(arcs.keys(enc.S), far)
-        # The bonus is worked out on every candidate, as in the first round.
+        # The bonus is worked out on every candidate, not only the graph's.
         used = _solve(enc, pts, arcs.take(in_graph), objective, _bonus(enc, pts, arcs, objective))
         sol = _Solution(np.zeros(arcs.p.size, dtype=bool), used.bonus)
         sol.used[in_graph] = used.used
@@ -1212,12 +1206,12 @@ def _near(pts: _Points) -> int:
     return max(pts.load, min(steps, default=1), 1)
 
 
-def _outside(keys: I64, far: I64) -> Bool:
-    """Which of the sorted ``keys`` are not among the sorted ``far`` keys."""
-    if not far.size:
+def _outside(keys: I64, among: I64) -> Bool:
+    """Which of ``keys`` are not among the sorted keys ``among``."""
+    if not among.size:
         return np.ones(keys.size, dtype=bool)
-    at = np.minimum(np.searchsorted(far, keys), far.size - 1)
-    out: Bool = far[at] != keys
+    at = np.minimum(np.searchsorted(among, keys), among.size - 1)
+    out: Bool = among[at] != keys
     return out
 
 

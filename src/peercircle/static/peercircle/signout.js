@@ -77,18 +77,11 @@
           : "messages you were writing in " + found.drafts + " rooms"
       );
     }
+    var them = found.messages + found.drafts === 1 ? "it" : "them";
     return (
-      "You have " +
-      parts.join(" and ") +
-      ". Signing out deletes " +
-      (found.messages + found.drafts === 1 ? "it" : "them") +
-      " from this device, so that no one else who uses it can read " +
-      (found.messages + found.drafts === 1 ? "it" : "them") +
-      ". To keep " +
-      (found.messages + found.drafts === 1 ? "it" : "them") +
-      ", stay signed in and send " +
-      (found.messages + found.drafts === 1 ? "it" : "them") +
-      " first."
+      "You have " + parts.join(" and ") + ". Signing out deletes " + them +
+      " from this device, so that no one else who uses it can read " + them +
+      ". To keep " + them + ", stay signed in and send " + them + " first."
     );
   }
 
