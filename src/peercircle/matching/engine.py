@@ -43,6 +43,7 @@ import numpy.typing as npt
 # OR-Tools ships .pyi stubs without a py.typed marker.
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow  # type: ignore[import-untyped]
 
+from peercircle.matching import kernels
 from peercircle.matching.records import (
     DAY_NAMES,
     FORMATS,
@@ -449,43 +450,39 @@ def _threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _jitter(rows: I64, width: int) -> npt.NDArray[np.uint8]:
-    """A tie-breaker in 0..63 per entry, different from row to row.
+def _jitter(rows: I64, width: int) -> tuple[npt.NDArray[np.uint8], I64]:
+    """A tie-breaker in 0..63 per entry, different from row to row: entry (i, j) of a
+    block of ``rows`` by ``width`` gets ``table[offsets[i] + j]``.
 
     Scores tie often; without it every participant would keep the same tied
     supporters and the first solution would crowd them.
     """
     table = np.random.default_rng(width).integers(0, 64, width + 4096).astype(np.uint8)
     offsets = (rows.astype(np.uint64) * np.uint64(2654435761) >> np.uint64(7)) % np.uint64(4096)
-    out: npt.NDArray[np.uint8] = np.lib.stride_tricks.sliding_window_view(table, width)[
-        offsets.astype(np.int64)
-    ]
-    return out
+    return table, offsets.astype(np.int64)
 
 
-def _cut(rank: npt.NDArray[np.integer], k: I64, axis: int, passes: int = 6) -> tuple[I64, I64, I64]:
-    """For each line (row if axis=1, column if axis=0): keep about k of its best entries.
+def _cut(counts: I64, k: I64, passes: int = 6) -> tuple[I64, I64, I64]:
+    """For each line (a row or a column of a block), given how many of its entries have
+    each rank (``counts[line, rank]``): keep about k of its best entries.
 
     Returns (level, jcut, pruned_top): keep rank > level, and rank == level with
     jitter < jcut; pruned_top is the highest rank a compatible entry that is not
-    kept can have (0 if every compatible entry is kept). A few passes over the
-    block instead of a partition (many times faster on byte-wide ranks).
+    kept can have (0 if every compatible entry is kept). At most ``passes``
+    ranks below a line's best are taken whole.
     """
-
-    def line(values: I64) -> I64:
-        out: I64 = values[:, None] if axis == 1 else values[None, :]
-        return out
-
-    level = rank.max(axis=axis).astype(np.int64)
+    lines = np.arange(counts.shape[0])
+    levels = counts.shape[1]
+    level = (levels - 1 - np.argmax(counts[:, ::-1] > 0, axis=1)).astype(np.int64)
     above = np.zeros(level.shape, dtype=np.int64)
-    at = np.count_nonzero(rank == line(level), axis=axis).astype(np.int64)
+    at = counts[lines, level]
     for _ in range(passes):
         short = (above + at < k) & (level > 1)
         if not short.any():
             break
         above = np.where(short, above + at, above)
         level = np.where(short, level - 1, level)
-        at = np.count_nonzero(rank == line(level), axis=axis).astype(np.int64)
+        at = counts[lines, level]
     need = k - above
     jcut = np.where(above + at <= k, 64, -(-64 * need // np.maximum(at, 1)))
     jcut = np.clip(jcut, 0, 64)
@@ -564,28 +561,29 @@ def _remote_strip(
 ) -> tuple[_Arcs, _Arcs, I64, _Block]:
     """Rank a strip of pairs (online or phone); keep each row's and each column's best."""
     enc = model.enc
-    rank = model.rank_by_code[model.codes(rows[:, None], cols[None, :], prefs=prefs)]
-    _exclude(enc, rows, cols, rank, 0)
-    jit = _jitter(rows, cols.size)
+    rank = np.empty((rows.size, cols.size), dtype=model.rank_dtype)
+    levels = model.points_by_rank.size
+    by_row = np.zeros((rows.size, levels), dtype=np.int64)
+    by_col = np.zeros((levels, cols.size), dtype=np.int64)
+    kernels.rank_block(
+        rows, cols, enc.p_slots, enc.p_tags, enc.p_must_gender, enc.p_must_tags,
+        enc.p_nice_tags, enc.p_nice_gender, enc.s_slots[cols].astype(np.uint64),
+        enc.s_tags[cols], enc.s_gender_code[cols], enc.s_gender[cols],
+        22 if model.tm else 0, 22 * (model.tm + 1) if model.nm else 0, prefs,
+        model.rank_by_code, enc.excl, enc.S, rank, by_row, by_col,
+    )  # fmt: skip
+    table, offsets = _jitter(rows, cols.size)
     if top_k >= cols.size:  # every compatible pair
         level = np.zeros(rows.size, dtype=np.int64)
         r_level, r_jcut, r_top = level, level + 64, level
     else:
-        r_level, r_jcut, r_top = _cut(rank, np.full(rows.size, top_k, dtype=np.int64), axis=1)
-    keep = rank > r_level[:, None].astype(rank.dtype)
-    keep |= (rank == r_level[:, None].astype(rank.dtype)) & (jit < r_jcut[:, None])
-    keep &= rank > 0
-    r, c = np.nonzero(keep)
+        r_level, r_jcut, r_top = _cut(by_row, np.full(rows.size, top_k, dtype=np.int64))
+    c_level, c_jcut, _ = _cut(by_col.T, k_cols)
+    r, c, cr, cc = kernels.kept(rank, table, offsets, r_level, r_jcut, c_level, c_jcut)
     row_arcs = _Arcs(rows[r], cols[c], model.points_by_rank[rank[r, c]], np.full(r.size, -1))
-    c_level, c_jcut, _ = _cut(rank, k_cols, axis=0)
-    keep = rank > c_level[None, :].astype(rank.dtype)
-    keep |= (rank == c_level[None, :].astype(rank.dtype)) & (jit < c_jcut[None, :])
-    keep &= rank > 0
-    r, c = np.nonzero(keep)
     # The column's rank and jitter order its entries when strips are merged.
-    col_arcs = _Arcs(
-        rows[r], cols[c], rank[r, c].astype(np.int64) * 64 + jit[r, c], np.full(r.size, -1)
-    )
+    key = rank[cr, cc].astype(np.int64) * 64 + table[offsets[cr] + cc]
+    col_arcs = _Arcs(rows[cr], cols[cc], key, np.full(cr.size, -1))
     theta = np.where(r_top > 0, model.points_by_rank[r_top], -1)
     return row_arcs, col_arcs, theta, _Block(rows, cols, rank, False)
 
@@ -878,38 +876,16 @@ def _violations(
         doubt = np.flatnonzero(reach > 0)
         if not doubt.size:
             return _Arcs.empty()
-        doubt = doubt[np.argsort(reach[doubt], kind="stable")]
-        parts = []
-        start = 0
-        while start < doubt.size:
-            # Rows of similar reach together, about _STRIP // 4 pairs at a time.
-            width = int(reach[doubt[start]])
-            stop = start + 1
-            while stop < doubt.size and (stop - start + 1) * int(reach[doubt[stop]]) <= _STRIP // 4:
-                stop += 1
-            sub = doubt[start:stop]
-            width = int(reach[sub].max())
-            start = stop
-            rows, cols = block.rows[sub], order[:width]
-            values = block.values[np.ix_(sub, cols)]
-            points = values.astype(np.int64) if block.in_person else model.points_by_rank[values]
-            gain = np.where(points >= 0, points + bonus - sorted_price[None, :width], -INF)
-            r, c = np.nonzero(gain > limit[rows][:, None])
-            if not r.size:
-                continue
-            p, s = rows[r], block.cols[cols[c]]
-            new = _outside(p * enc.S + s, known)
-            r, c, p, s = r[new], c[new], p[new], s[new]
-            # The most improving few per participant are enough for a round.
-            by_gain = np.lexsort((-gain[r, c], p))
-            rank = np.arange(by_gain.size) - np.searchsorted(p[by_gain], p[by_gain])
-            pick = by_gain[rank < top_k]
-            p, s = p[pick], s[pick]
-            metres = np.full(p.size, -1, dtype=np.int64)
-            if block.in_person:
-                metres = _metres(_chord(enc.p_xyz[p], enc.s_xyz[s]))
-            parts.append(_Arcs(p, s, points[r[pick], c[pick]], metres))
-        return _Arcs.union(parts, enc.S)
+        table = model.points_by_rank if not block.in_person else np.zeros(0, dtype=np.int64)
+        i, j, points = kernels.improving(
+            doubt, reach, order, sorted_price, block.values, table, bonus, limit[block.rows],
+            block.rows, block.cols, known, enc.S, top_k,
+        )  # fmt: skip
+        p, s = block.rows[i], block.cols[j]
+        metres = np.full(p.size, -1, dtype=np.int64)
+        if block.in_person:
+            metres = _metres(_chord(enc.p_xyz[p], enc.s_xyz[s]))
+        return _Arcs(p, s, points, metres)
 
     with ThreadPoolExecutor(_threads()) as workers:
         found = list(workers.map(check, pool.blocks))  # in-person blocks come first

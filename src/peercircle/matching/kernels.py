@@ -1,0 +1,194 @@
+"""Compiled loops for the matching engine's two passes over every compatible pair.
+
+Scoring candidates and checking left-out pairs touch each of hundreds of
+millions of pairs; as numpy expressions each pass over a block is a dozen
+passes over memory. These loops (numba, compiled on first use and cached
+next to this file) do each in one, without the GIL, so the engine's threads
+share the work. They compute exactly what the numpy they replace did:
+``tests/matching`` compares their output with plain numpy on random blocks.
+See docs/matching.md.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_jit = numba.njit(nogil=True, cache=True, boundscheck=False)
+
+_M1 = np.uint64(0x5555555555555555)
+_M2 = np.uint64(0x3333333333333333)
+_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_H01 = np.uint64(0x0101010101010101)
+
+
+@_jit
+def _popcount(x):
+    x = x - ((x >> np.uint64(1)) & _M1)
+    x = (x & _M2) + ((x >> np.uint64(2)) & _M2)
+    x = (x + (x >> np.uint64(4))) & _M4
+    return np.int64((x * _H01) >> np.uint64(56))
+
+
+@_jit
+def rank_block(
+    rows, cols, p_slots, p_tags, p_must_gender, p_must_tags, p_nice_tags, p_nice_gender,
+    c_slots, c_tags, c_gender_code, c_gender, tag_step, nice_step, prefs,
+    rank_by_code, excl, n_supporters, out, by_row, by_col,
+):  # fmt: skip
+    """out[i, j] = the rank of pair (rows[i], cols[j]) (``_Model.codes`` then
+    ``rank_by_code``; 0 where the pair's key p * n_supporters + s is in the sorted
+    ``excl``). The supporters' slots, tags, gender code and gender bits come
+    gathered for ``cols`` (c_*: reading them in order is several times faster
+    than through cols). tag_step 0 leaves tags out, nice_step 0 nice
+    preferences; prefs False skips preferences (no row has any). Adds to
+    by_row[i, rank] and by_col[rank, j] how many entries of each rank there
+    are. ``cols`` are sorted."""
+    wt = p_tags.shape[1]
+    wg = c_gender.shape[1]
+    n_cols = cols.shape[0]
+    for i in range(rows.shape[0]):
+        p = rows[i]
+        ps = np.uint64(p_slots[p])
+        must_g = p_must_gender[p]
+        # This participant's exclusions, walked in step with the sorted columns.
+        q = np.searchsorted(excl, p * n_supporters)
+        q_end = np.searchsorted(excl, (p + 1) * n_supporters)
+        for j in range(n_cols):
+            v = 0
+            ok = True
+            if q < q_end:
+                key = p * n_supporters + cols[j]
+                while q < q_end and excl[q] < key:
+                    q += 1
+                if q < q_end and excl[q] == key:
+                    ok = False
+            if prefs and ok:
+                ok = must_g == -1 or must_g == c_gender_code[j]
+                for w in range(wt):
+                    must = p_must_tags[p, w]
+                    if (must & c_tags[j, w]) != must:
+                        ok = False
+            if ok:
+                code = _popcount(ps & c_slots[j])
+                if tag_step:
+                    shared = 0
+                    for w in range(wt):
+                        shared += _popcount(p_tags[p, w] & c_tags[j, w])
+                    code += tag_step * shared
+                if prefs and nice_step:
+                    nice = 0
+                    for w in range(wt):
+                        nice += _popcount(p_nice_tags[p, w] & c_tags[j, w])
+                    for w in range(wg):
+                        nice += _popcount(p_nice_gender[p, w] & c_gender[j, w])
+                    code += nice_step * nice
+                v = rank_by_code[code]
+            out[i, j] = v
+            by_row[i, v] += 1
+            by_col[v, j] += 1
+
+
+@_jit
+def kept(rank, jitter, offsets, r_level, r_jcut, c_level, c_jcut):
+    """The entries (i, j) kept by a cut of the rows and by a cut of the columns: rank
+    > level, or rank == level with jitter below jcut, and rank > 0; with the row's
+    level and jcut, then with the column's. The jitter of (i, j) is
+    jitter[offsets[i] + j]. Returns rows then columns of each."""
+    n_rows, n_cols = rank.shape
+    n_r = 0
+    n_c = 0
+    for i in range(n_rows):
+        low = max(r_level[i], 1)
+        for j in range(n_cols):
+            v = np.int64(rank[i, j])
+            if v >= low and (v > r_level[i] or jitter[offsets[i] + j] < r_jcut[i]):
+                n_r += 1
+            if v >= max(c_level[j], 1) and (v > c_level[j] or jitter[offsets[i] + j] < c_jcut[j]):
+                n_c += 1
+    rr = np.empty(n_r, dtype=np.int64)
+    rc = np.empty(n_r, dtype=np.int64)
+    cr = np.empty(n_c, dtype=np.int64)
+    cc = np.empty(n_c, dtype=np.int64)
+    n_r = 0
+    n_c = 0
+    for i in range(n_rows):
+        low = max(r_level[i], 1)
+        for j in range(n_cols):
+            v = np.int64(rank[i, j])
+            if v >= low and (v > r_level[i] or jitter[offsets[i] + j] < r_jcut[i]):
+                rr[n_r] = i
+                rc[n_r] = j
+                n_r += 1
+            if v >= max(c_level[j], 1) and (v > c_level[j] or jitter[offsets[i] + j] < c_jcut[j]):
+                cr[n_c] = i
+                cc[n_c] = j
+                n_c += 1
+    return rr, rc, cr, cc
+
+
+@_jit
+def improving(
+    doubt, reach, order, price, values, table, bonus, limit, rows, cols, known, n_supporters,
+    top_k,
+):  # fmt: skip
+    """Left-out pairs of a block that would improve the flow, at most top_k per row,
+    the most improving first (ties: the cheaper supporter first).
+
+    For each block row i in ``doubt``, the columns order[:reach[i]] (cheapest
+    first, ``price`` sorted) are scanned: a pair's points are values[i, j]
+    (table[values[i, j]] where the table is not empty), negative if it is not
+    compatible; it would improve if points + bonus - price > limit[i] and is
+    left out if rows[i] * n_supporters + cols[j] is not in the sorted
+    ``known``. Returns block rows, block columns and points.
+    """
+    n = doubt.shape[0]
+    out_i = np.empty(n * top_k, dtype=np.int64)
+    out_j = np.empty(n * top_k, dtype=np.int64)
+    out_points = np.empty(n * top_k, dtype=np.int64)
+    best_gain = np.empty(top_k, dtype=np.int64)
+    best_c = np.empty(top_k, dtype=np.int64)
+    best_points = np.empty(top_k, dtype=np.int64)
+    use_table = table.shape[0] > 0
+    total = 0
+    for d in range(n):
+        i = doubt[d]
+        p = rows[i]
+        lim = limit[i]
+        found = 0
+        for c in range(reach[i]):
+            j = order[c]
+            points = np.int64(values[i, j])
+            if use_table:
+                points = table[values[i, j]]
+            if points < 0:
+                continue
+            gain = points + bonus - price[c]
+            if gain <= lim:
+                continue
+            key = p * n_supporters + cols[j]
+            at = np.searchsorted(known, key)
+            if at < known.shape[0] and known[at] == key:
+                continue
+            # Insert into the row's best, kept sorted by gain (highest first);
+            # an equal gain goes after the ones already there (cheaper first).
+            if found == top_k and gain <= best_gain[top_k - 1]:
+                continue
+            k = found if found < top_k else top_k - 1
+            while k > 0 and best_gain[k - 1] < gain:
+                if k < top_k:
+                    best_gain[k] = best_gain[k - 1]
+                    best_c[k] = best_c[k - 1]
+                    best_points[k] = best_points[k - 1]
+                k -= 1
+            best_gain[k] = gain
+            best_c[k] = c
+            best_points[k] = points
+            if found < top_k:
+                found += 1
+        for k in range(found):
+            out_i[total] = i
+            out_j[total] = order[best_c[k]]
+            out_points[total] = best_points[k]
+            total += 1
+    return out_i[:total], out_j[:total], out_points[:total]

@@ -1,0 +1,141 @@
+"""The compiled loops (peercircle.matching.kernels) against the plain numpy and Python they
+stand for, on random blocks. Pure: no database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from peercircle.matching import Participant, Preference, Supporter, Weights, engine, kernels
+
+pytestmark = pytest.mark.pure
+
+TAGS = [f"tag{i}" for i in range(70)]  # more than 64: two words per bitset
+GENDERS = ["woman", "man", "non_binary"]
+SLOTS = ["mon-morning", "tue-evening", "wed-afternoon", "sat-morning", "sun-evening"]
+
+
+def _records(rng: np.random.Generator, n_p: int, n_s: int) -> tuple[list, list]:
+    def some(items, most):
+        return set(rng.choice(items, size=rng.integers(0, most + 1), replace=False))
+
+    people = []
+    for i in range(n_p):
+        prefs = []
+        if rng.random() < 0.5:
+            for _ in range(rng.integers(1, 3)):
+                kind = "tag" if rng.random() < 0.6 else "gender"
+                value = str(rng.choice(TAGS[:6] if kind == "tag" else GENDERS))
+                prefs.append(Preference(kind, value, "must" if rng.random() < 0.3 else "nice"))
+        people.append(Participant(
+            id=f"p{i}", languages={"en"}, slots=some(SLOTS, 3) or {"tue-evening"},
+            formats={"online"}, tags=some(TAGS[:6], 3) | some(TAGS, 2), preferences=prefs,
+            exclusions={f"s{j}" for j in range(n_s) if rng.random() < 0.05},
+        ))  # fmt: skip
+    helpers = [
+        Supporter(
+            id=f"s{j}", languages={"en"}, slots=some(SLOTS, 4) or {"sun-evening"},
+            formats={"online"}, places=1,
+            tags=set(TAGS) if j == 0 else some(TAGS[:6], 3) | some(TAGS, 3),
+            gender=None if rng.random() < 0.2 else str(rng.choice(GENDERS)),
+        )
+        for j in range(n_s)
+    ]  # fmt: skip
+    return people, helpers
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ranks_and_their_counts_are_the_models(seed):
+    rng = np.random.default_rng(seed)
+    people, helpers = _records(rng, 40, 30)
+    enc = engine._Encoded(people, helpers)
+    assert enc.WT == 2 and enc.excl.size
+    weights = Weights() if seed % 2 else Weights(nice_preference=0.0)
+    model = engine._Model(enc, engine._Points.of(weights))
+    cols = np.sort(rng.choice(enc.S, size=25, replace=False)).astype(np.int64)
+    for prefs in (True, False):
+        rows = np.flatnonzero(enc.p_prefs == prefs).astype(np.int64)
+        levels = model.points_by_rank.size
+        rank = np.empty((rows.size, cols.size), dtype=model.rank_dtype)
+        by_row = np.zeros((rows.size, levels), dtype=np.int64)
+        by_col = np.zeros((levels, cols.size), dtype=np.int64)
+        kernels.rank_block(
+            rows, cols, enc.p_slots, enc.p_tags, enc.p_must_gender, enc.p_must_tags,
+            enc.p_nice_tags, enc.p_nice_gender, enc.s_slots[cols].astype(np.uint64),
+            enc.s_tags[cols], enc.s_gender_code[cols], enc.s_gender[cols],
+            22 if model.tm else 0, 22 * (model.tm + 1) if model.nm else 0, prefs,
+            model.rank_by_code, enc.excl, enc.S, rank, by_row, by_col,
+        )  # fmt: skip
+        expected = model.rank_by_code[model.codes(rows[:, None], cols[None, :], prefs=prefs)]
+        expected[enc.excluded(rows[:, None], cols[None, :])] = 0
+        np.testing.assert_array_equal(rank, expected)
+        assert (expected > 0).any() and (expected == 0).any()
+        for i in range(rows.size):
+            np.testing.assert_array_equal(by_row[i], np.bincount(expected[i], minlength=levels))
+        for j in range(cols.size):
+            np.testing.assert_array_equal(
+                by_col[:, j], np.bincount(expected[:, j], minlength=levels)
+            )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kept_entries_are_the_cuts(seed):
+    rng = np.random.default_rng(seed)
+    rank = rng.integers(0, 6, size=(30, 50)).astype(np.uint8)
+    table, offsets = engine._jitter(np.arange(30, dtype=np.int64) * 7, 50)
+    jitter = table[offsets[:, None] + np.arange(50)[None, :]]
+    r_level, r_jcut = rng.integers(0, 6, 30), rng.integers(0, 65, 30)
+    c_level, c_jcut = rng.integers(0, 6, 50), rng.integers(0, 65, 50)
+    rr, rc, cr, cc = kernels.kept(rank, table, offsets, r_level, r_jcut, c_level, c_jcut)
+    for (i, j), level, jcut in (((rr, rc), r_level[:, None], r_jcut[:, None]),
+                                ((cr, cc), c_level[None, :], c_jcut[None, :])):  # fmt: skip
+        keep = (rank > level) | ((rank == level) & (jitter < jcut))
+        keep &= rank > 0
+        expected_i, expected_j = np.nonzero(keep)
+        np.testing.assert_array_equal(i, expected_i)
+        np.testing.assert_array_equal(j, expected_j)
+
+
+def _improving_by_hand(doubt, reach, order, price, values, table, bonus, limit, rows, cols,
+                       known, n_supporters, top_k):  # fmt: skip
+    out = []
+    for i in doubt:
+        found = []
+        for c in range(reach[i]):
+            j = order[c]
+            points = int(table[values[i, j]]) if table.size else int(values[i, j])
+            gain = points + bonus - int(price[c])
+            key = int(rows[i]) * n_supporters + int(cols[j])
+            if points >= 0 and gain > limit[i] and key not in set(known.tolist()):
+                found.append((-gain, c, i, j, points))
+        out.extend((i, j, points) for _, _, i, j, points in sorted(found)[:top_k])
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("ranked", [True, False])
+def test_improving_pairs_are_a_plain_scans(seed, ranked):
+    rng = np.random.default_rng(seed)
+    n_rows, n_cols, n_supporters = 25, 40, 60
+    rows = np.sort(rng.choice(100, n_rows, replace=False)).astype(np.int64)
+    cols = np.sort(rng.choice(n_supporters, n_cols, replace=False)).astype(np.int64)
+    if ranked:  # ranks into a table of points; rank 0 is not compatible
+        table = np.array([-1, 100, 150, 200, 250, 300], dtype=np.int64)
+        values = rng.integers(0, 6, size=(n_rows, n_cols)).astype(np.uint8)
+    else:  # points with distance; -1 is not compatible
+        table = np.zeros(0, dtype=np.int64)
+        values = rng.choice([-1, 120, 180, 180, 240, 275], size=(n_rows, n_cols))
+    price = np.sort(rng.integers(0, 200, n_cols)).astype(np.int64)  # many ties
+    order = rng.permutation(n_cols).astype(np.int64)
+    reach = rng.integers(0, n_cols + 1, n_rows).astype(np.int64)
+    doubt = np.flatnonzero(reach > 0).astype(np.int64)
+    limit = rng.integers(-50, 150, n_rows).astype(np.int64)
+    keys = rows[:, None] * n_supporters + cols[None, :]
+    known = np.sort(rng.choice(keys.ravel(), 200, replace=False)).astype(np.int64)
+    args = (doubt, reach, order, price, values, table, 20, limit, rows, cols, known,
+            n_supporters, 3)  # fmt: skip
+    i, j, points = kernels.improving(*args)
+    got = list(zip(i.tolist(), j.tolist(), points.tolist(), strict=True))
+    expected = _improving_by_hand(*args)
+    assert got == expected
+    assert len(expected) > 10
