@@ -86,7 +86,12 @@ def test_kept_entries_are_the_cuts(seed):
     jitter = table[offsets[:, None] + np.arange(50)[None, :]]
     r_level, r_jcut = rng.integers(0, 6, 30), rng.integers(0, 65, 30)
     c_level, c_jcut = rng.integers(0, 6, 50), rng.integers(0, 65, 50)
-    rr, rc, cr, cc = kernels.kept(rank, table, offsets, r_level, r_jcut, c_level, c_jcut)
+    levels = np.arange(6)
+    by_row = (rank[:, :, None] == levels).sum(axis=1)
+    by_col = (rank[:, :, None] == levels).sum(axis=0).T
+    rr, rc, cr, cc = kernels.kept(
+        rank, table, offsets, r_level, r_jcut, c_level, c_jcut, by_row, by_col
+    )
     for (i, j), level, jcut in (((rr, rc), r_level[:, None], r_jcut[:, None]),
                                 ((cr, cc), c_level[None, :], c_jcut[None, :])):  # fmt: skip
         keep = (rank > level) | ((rank == level) & (jitter < jcut))

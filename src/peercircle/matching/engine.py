@@ -392,32 +392,45 @@ class _Arcs:
     def union(cls, parts: Sequence[_Arcs], S: int) -> _Arcs:
         """All of them; where a pair comes more than once, its highest score (meeting in
         person scores at least as much as the same pair online, so that version stays)."""
-        parts = [a for a in parts if a.p.size]
-        if not parts:
+        every = _concat(parts)
+        if not every.p.size:
             return cls.empty()
-        p = np.concatenate([a.p for a in parts])
-        s = np.concatenate([a.s for a in parts])
-        score = np.concatenate([a.score for a in parts])
-        metres = np.concatenate([a.metres for a in parts])
+        p, s, score, metres = every.p, every.s, every.score, every.metres
         key = p * S + s
-        order = _order(key, score, metres >= 0)
+        # Entries that tie on all three are the same pair, same score, same way
+        # of meeting: any order of them will do.
+        order = _order(key, score, metres >= 0, stable=False)
         key = key[order]
         keep = order[np.r_[True, key[1:] != key[:-1]]]
         return cls(p[keep], s[keep], score[keep], metres[keep])
 
 
-def _order(key: I64, score: I64, first: Bool) -> I64:
-    """Positions sorted by key, then score (highest first), then ``first`` before the rest.
+def _concat(parts: Sequence[_Arcs]) -> _Arcs:
+    """The parts one after another (not sorted; nothing taken out)."""
+    if not parts:
+        return _Arcs.empty()
+    return _Arcs(
+        np.concatenate([a.p for a in parts]),
+        np.concatenate([a.s for a in parts]),
+        np.concatenate([a.score for a in parts]),
+        np.concatenate([a.metres for a in parts]),
+    )
+
+
+def _order(key: I64, score: I64, first: Bool, *, stable: bool = True) -> I64:
+    """Positions sorted by key, then score (highest first), then ``first`` before the rest,
+    then (``stable``) by position.
 
     One 64-bit composite sort where the numbers fit (always, short of extreme
-    weights), three sorts otherwise.
+    weights), three sorts otherwise. Not stable is several times faster, for
+    callers to whom entries that tie on all three are interchangeable.
     """
     top = int(score.max(initial=0)) - int(score.min(initial=0)) + 1
     key_bits = int(key.max(initial=0)).bit_length()
     if key_bits + top.bit_length() + 1 <= 62:
         low = int(score.max(initial=0)) - score
         composite = (key << (top.bit_length() + 1)) | (low << 1) | (~first).astype(np.int64)
-        out: I64 = np.argsort(composite, kind="stable")
+        out: I64 = np.argsort(composite, kind="stable" if stable else "quicksort")
         return out
     return np.lexsort((~first, -score, key))
 
@@ -579,7 +592,9 @@ def _remote_strip(
     else:
         r_level, r_jcut, r_top = _cut(by_row, np.full(rows.size, top_k, dtype=np.int64))
     c_level, c_jcut, _ = _cut(by_col.T, k_cols)
-    r, c, cr, cc = kernels.kept(rank, table, offsets, r_level, r_jcut, c_level, c_jcut)
+    r, c, cr, cc = kernels.kept(
+        rank, table, offsets, r_level, r_jcut, c_level, c_jcut, by_row, by_col
+    )
     row_arcs = _Arcs(rows[r], cols[c], model.points_by_rank[rank[r, c]], np.full(r.size, -1))
     # The column's rank and jitter order its entries when strips are merged.
     key = rank[cr, cc].astype(np.int64) * 64 + table[offsets[cr] + cc]
@@ -589,10 +604,20 @@ def _remote_strip(
 
 
 def _best_per_supporter(arcs: _Arcs, k: I64, points: Callable[[I64], I64]) -> _Arcs:
-    """Each supporter's k best of the arcs (whose ``score`` holds an ordering key)."""
+    """Each supporter's k best of the arcs (whose ``score`` holds an ordering key; ties go
+    to the participant first in order). No pair may come twice."""
     if not arcs.p.size:
         return arcs
-    order = _order(arcs.s, arcs.score, np.ones(arcs.s.size, dtype=bool))
+    # One sort on (supporter, score highest first, participant) packed in 63
+    # bits where they fit: every key differs, so a fast unstable sort is exact.
+    low = int(arcs.score.max()) - arcs.score
+    p_bits = int(arcs.p.max()).bit_length()
+    low_bits = int(low.max()).bit_length()
+    if int(arcs.s.max()).bit_length() + low_bits + p_bits <= 63:
+        composite = (arcs.s << (low_bits + p_bits)) | (low << p_bits) | arcs.p
+        order = np.argsort(composite, kind="quicksort")
+    else:
+        order = np.lexsort((arcs.p, low, arcs.s))
     s = arcs.s[order]
     first = np.searchsorted(s, s)
     pick = order[(np.arange(s.size) - first) < k[s]]
@@ -627,8 +652,7 @@ def _remote_candidates(model: _Model, groups: list[_Group], top_k: int) -> _Pool
         col_parts.append(col_arcs)
         theta[block.rows] = strip_theta
         blocks.append(block)
-    cols = _Arcs.union(col_parts, enc.S) if col_parts else _Arcs.empty()
-    cols = _best_per_supporter(cols, k_s, lambda key: model.points_by_rank[key // 64])
+    cols = _best_per_supporter(_concat(col_parts), k_s, lambda key: model.points_by_rank[key // 64])
     arcs = _Arcs.union([*row_parts, cols], enc.S)
     return _Pool(arcs, blocks, theta)
 
@@ -706,10 +730,7 @@ def _in_person_candidates(model: _Model, max_m: int, top_k: int) -> _Pool:
                 theta[rows[pruned]] = np.maximum(theta[rows[pruned]], cut[pruned])
             r, cc = _top(values, int(k_s[cols].max()), axis=0)
             col_parts.append(_Arcs(rows[r], cols[cc], values[r, cc], metres[r, cc]))
-    cols_arcs = _Arcs.union(col_parts, enc.S)
-    cols_arcs = _best_per_supporter(
-        _Arcs(cols_arcs.p, cols_arcs.s, cols_arcs.score, cols_arcs.metres), k_s, lambda v: v
-    )
+    cols_arcs = _best_per_supporter(_concat(col_parts), k_s, lambda v: v)
     return _Pool(_Arcs.union([*row_parts, cols_arcs], enc.S), blocks, theta)
 
 

@@ -43,69 +43,82 @@ def rank_block(
     than through cols). tag_step 0 leaves tags out, nice_step 0 nice
     preferences; prefs False skips preferences (no row has any). Adds to
     by_row[i, rank] and by_col[rank, j] how many entries of each rank there
-    are. ``cols`` are sorted."""
+    are. ``cols`` are sorted.
+
+    A row's ranks, its exclusions and its counts are three loops: the first,
+    without branches where no preference counts, runs about twice as fast as
+    one loop doing all three."""
     wt = p_tags.shape[1]
     wg = c_gender.shape[1]
     n_cols = cols.shape[0]
     for i in range(rows.shape[0]):
         p = rows[i]
         ps = np.uint64(p_slots[p])
-        must_g = p_must_gender[p]
-        # This participant's exclusions, walked in step with the sorted columns.
-        q = np.searchsorted(excl, p * n_supporters)
-        q_end = np.searchsorted(excl, (p + 1) * n_supporters)
-        for j in range(n_cols):
-            v = 0
-            ok = True
-            if q < q_end:
-                key = p * n_supporters + cols[j]
-                while q < q_end and excl[q] < key:
-                    q += 1
-                if q < q_end and excl[q] == key:
-                    ok = False
-            if prefs and ok:
+        if prefs:
+            must_g = p_must_gender[p]
+            for j in range(n_cols):
                 ok = must_g == -1 or must_g == c_gender_code[j]
                 for w in range(wt):
                     must = p_must_tags[p, w]
                     if (must & c_tags[j, w]) != must:
                         ok = False
-            if ok:
-                code = _popcount(ps & c_slots[j])
-                if tag_step:
-                    shared = 0
-                    for w in range(wt):
-                        shared += _popcount(p_tags[p, w] & c_tags[j, w])
-                    code += tag_step * shared
-                if prefs and nice_step:
-                    nice = 0
-                    for w in range(wt):
-                        nice += _popcount(p_nice_tags[p, w] & c_tags[j, w])
-                    for w in range(wg):
-                        nice += _popcount(p_nice_gender[p, w] & c_gender[j, w])
-                    code += nice_step * nice
-                v = rank_by_code[code]
-            out[i, j] = v
+                if not ok:
+                    out[i, j] = 0
+                    continue
+                shared = 0
+                nice = 0
+                for w in range(wt):
+                    shared += _popcount(p_tags[p, w] & c_tags[j, w])
+                    nice += _popcount(p_nice_tags[p, w] & c_tags[j, w])
+                for w in range(wg):
+                    nice += _popcount(p_nice_gender[p, w] & c_gender[j, w])
+                code = _popcount(ps & c_slots[j]) + tag_step * shared + nice_step * nice
+                out[i, j] = rank_by_code[code]
+        elif wt == 1:  # the common case, in a loop of its own
+            pt = p_tags[p, 0]
+            for j in range(n_cols):
+                code = _popcount(ps & c_slots[j]) + tag_step * _popcount(pt & c_tags[j, 0])
+                out[i, j] = rank_by_code[code]
+        else:
+            for j in range(n_cols):
+                shared = 0
+                for w in range(wt):
+                    shared += _popcount(p_tags[p, w] & c_tags[j, w])
+                out[i, j] = rank_by_code[_popcount(ps & c_slots[j]) + tag_step * shared]
+        # This participant's exclusions among the (sorted) columns.
+        q = np.searchsorted(excl, p * n_supporters)
+        q_end = np.searchsorted(excl, (p + 1) * n_supporters)
+        for k in range(q, q_end):
+            s = excl[k] - p * n_supporters
+            at = np.searchsorted(cols, s)
+            if at < n_cols and cols[at] == s:
+                out[i, at] = 0
+        for j in range(n_cols):
+            v = out[i, j]
             by_row[i, v] += 1
             by_col[v, j] += 1
 
 
 @_jit
-def kept(rank, jitter, offsets, r_level, r_jcut, c_level, c_jcut):
+def kept(rank, jitter, offsets, r_level, r_jcut, c_level, c_jcut, by_row, by_col):
     """The entries (i, j) kept by a cut of the rows and by a cut of the columns: rank
     > level, or rank == level with jitter below jcut, and rank > 0; with the row's
     level and jcut, then with the column's. The jitter of (i, j) is
-    jitter[offsets[i] + j]. Returns rows then columns of each."""
+    jitter[offsets[i] + j]; by_row and by_col count each line's entries of each
+    rank (as ``rank_block`` gives them). Returns rows then columns of each."""
     n_rows, n_cols = rank.shape
+    levels = by_row.shape[1]
+    # No more are kept than the entries at or above each line's level.
+    r_low = np.maximum(r_level, 1)
+    c_low = np.maximum(c_level, 1)
     n_r = 0
-    n_c = 0
     for i in range(n_rows):
-        low = max(r_level[i], 1)
-        for j in range(n_cols):
-            v = np.int64(rank[i, j])
-            if v >= low and (v > r_level[i] or jitter[offsets[i] + j] < r_jcut[i]):
-                n_r += 1
-            if v >= max(c_level[j], 1) and (v > c_level[j] or jitter[offsets[i] + j] < c_jcut[j]):
-                n_c += 1
+        for v in range(r_low[i], levels):
+            n_r += by_row[i, v]
+    n_c = 0
+    for j in range(n_cols):
+        for v in range(c_low[j], levels):
+            n_c += by_col[v, j]
     rr = np.empty(n_r, dtype=np.int64)
     rc = np.empty(n_r, dtype=np.int64)
     cr = np.empty(n_c, dtype=np.int64)
@@ -113,18 +126,18 @@ def kept(rank, jitter, offsets, r_level, r_jcut, c_level, c_jcut):
     n_r = 0
     n_c = 0
     for i in range(n_rows):
-        low = max(r_level[i], 1)
+        low, level, jcut, at = r_low[i], r_level[i], r_jcut[i], offsets[i]
         for j in range(n_cols):
             v = np.int64(rank[i, j])
-            if v >= low and (v > r_level[i] or jitter[offsets[i] + j] < r_jcut[i]):
+            if v >= low and (v > level or jitter[at + j] < jcut):
                 rr[n_r] = i
                 rc[n_r] = j
                 n_r += 1
-            if v >= max(c_level[j], 1) and (v > c_level[j] or jitter[offsets[i] + j] < c_jcut[j]):
+            if v >= c_low[j] and (v > c_level[j] or jitter[at + j] < c_jcut[j]):
                 cr[n_c] = i
                 cc[n_c] = j
                 n_c += 1
-    return rr, rc, cr, cc
+    return rr[:n_r], rc[:n_r], cr[:n_c], cc[:n_c]
 
 
 @_jit
