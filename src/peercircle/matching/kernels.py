@@ -113,12 +113,12 @@ def kept(rank, jitter, offsets, r_level, r_jcut, c_level, c_jcut, by_row, by_col
     c_low = np.maximum(c_level, 1)
     n_r = 0
     for i in range(n_rows):
-        for v in range(r_low[i], levels):
-            n_r += by_row[i, v]
+        for level in range(r_low[i], levels):
+            n_r += by_row[i, level]
     n_c = 0
     for j in range(n_cols):
-        for v in range(c_low[j], levels):
-            n_c += by_col[v, j]
+        for level in range(c_low[j], levels):
+            n_c += by_col[level, j]
     rr = np.empty(n_r, dtype=np.int64)
     rc = np.empty(n_r, dtype=np.int64)
     cr = np.empty(n_c, dtype=np.int64)
