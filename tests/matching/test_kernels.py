@@ -144,3 +144,26 @@ def test_improving_pairs_are_a_plain_scans(seed, ranked):
     expected = _improving_by_hand(*args)
     assert got == expected
     assert len(expected) > 10
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_best_entries_are_each_lines_highest_first_come_first(seed):
+    rng = np.random.default_rng(seed)
+    values = rng.choice([-1, -1, 100, 150, 150, 200, 260], size=(30, 20)).astype(np.int64)
+    values[:8, 3:] = -1  # rows with fewer than k_row to choose from
+    values[8] = -1
+    values[8, :4] = [100, 150, 150, 200]  # exactly k_row: none left out
+    k_row, k_col = 4, rng.integers(1, 6, 20)
+    rr, rc, cr, cc, cut = kernels.best_entries(values, k_row, k_col)
+
+    def best(line, k):  # positions by value, highest first, then by position
+        found = sorted((-v, at) for at, v in enumerate(line) if v >= 0)
+        return {at for _, at in found[:k]}, (-found[k - 1][0] if len(found) > k else -1)
+
+    for i in range(30):
+        picks, expected_cut = best(values[i], k_row)
+        assert set(rc[rr == i].tolist()) == picks
+        assert cut[i] == expected_cut
+    for j in range(20):
+        assert set(cr[cc == j].tolist()) == best(values[:, j], k_col[j])[0]
+    assert (cut > 0).any() and (cut == -1).any()

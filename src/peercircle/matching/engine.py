@@ -695,9 +695,9 @@ def _in_person_candidates(model: _Model, max_m: int, top_k: int) -> _Pool:
     bounds = np.searchsorted(cell_of[by_cell], np.arange(cell_of.max() + 2))
     k_s = _supporter_k(enc)
     chord_max = 2 * math.sin(angle / 2)
-    row_parts, col_parts, blocks = [], [], []
-    for c in range(bounds.size - 1):
-        members = by_cell[bounds[c] : bounds[c + 1]]
+    jobs = []
+    for cell in range(bounds.size - 1):
+        members = by_cell[bounds[cell] : bounds[cell + 1]]
         if not members.size:
             continue
         ci, cj = pi[members[0]], pj[members[0]]
@@ -708,47 +708,42 @@ def _in_person_candidates(model: _Model, max_m: int, top_k: int) -> _Pool:
                 lo, hi = np.searchsorted(sorted_keys, [key, key + 1])
                 near.append(order[lo:hi])
         cols = np.sort(scol[np.concatenate(near)])
-        if not cols.size:
-            continue
-        for rows, prefs in _strips(np.sort(prow[members]), cols.size, enc, _STRIP // 8):
-            points = model.points_by_code[model.codes(rows[:, None], cols[None, :], prefs=prefs)]
-            chord = _chord(enc.p_xyz[rows][:, None, :], enc.s_xyz[cols][None, :, :])
-            ok = (points >= 0) & (chord <= chord_max)
-            ok &= enc.shares_language(rows[:, None], cols[None, :])
-            metres = np.full(ok.shape, max_m + 1, dtype=np.int64)
-            metres[ok] = _metres(chord[ok])
-            ok &= metres <= max_m
-            values = np.where(ok, points + model.nearness(metres, max_m), NEG)
-            _exclude(enc, rows, cols, values, NEG)
-            blocks.append(_Block(rows, cols, values, True))
-            r, cc = _top(values, top_k, axis=1)
-            row_parts.append(_Arcs(rows[r], cols[cc], values[r, cc], metres[r, cc]))
-            counts = np.count_nonzero(values >= 0, axis=1)
-            cut = np.sort(values, axis=1)[:, -top_k] if cols.size > top_k else None
-            if cut is not None:
-                pruned = counts > top_k
-                theta[rows[pruned]] = np.maximum(theta[rows[pruned]], cut[pruned])
-            r, cc = _top(values, int(k_s[cols].max()), axis=0)
-            col_parts.append(_Arcs(rows[r], cols[cc], values[r, cc], metres[r, cc]))
+        if cols.size:
+            jobs += [(rows, cols, prefs) for rows, prefs in
+                     _strips(np.sort(prow[members]), cols.size, enc, _STRIP // 8)]  # fmt: skip
+
+    def strip(rows: I64, cols: I64, prefs: bool) -> tuple[_Arcs, _Arcs, I64, _Block]:
+        points = model.points_by_code[model.codes(rows[:, None], cols[None, :], prefs=prefs)]
+        chord = _chord(enc.p_xyz[rows][:, None, :], enc.s_xyz[cols][None, :, :])
+        ok = (points >= 0) & (chord <= chord_max)
+        ok &= enc.shares_language(rows[:, None], cols[None, :])
+        metres = np.full(ok.shape, max_m + 1, dtype=np.int64)
+        metres[ok] = _metres(chord[ok])
+        ok &= metres <= max_m
+        values = np.where(ok, points + model.nearness(metres, max_m), NEG)
+        _exclude(enc, rows, cols, values, NEG)
+        r, c, cr, cc, cut = kernels.best_entries(values, top_k, k_s[cols])
+        return (
+            _Arcs(rows[r], cols[c], values[r, c], metres[r, c]),
+            _Arcs(rows[cr], cols[cc], values[cr, cc], metres[cr, cc]),
+            cut,
+            _Block(rows, cols, values, True),
+        )
+
+    # Threads pay off only on many pairs: their blocks are small (cells of near people).
+    if sum(rows.size * cols.size for rows, cols, _ in jobs) < _STRIP:
+        done = [strip(*job) for job in jobs]
+    else:
+        with ThreadPoolExecutor(_threads()) as pool:
+            done = list(pool.map(lambda job: strip(*job), jobs))
+    row_parts, col_parts, blocks = [], [], []
+    for row_arcs, col_arcs, cut, block in done:
+        row_parts.append(row_arcs)
+        col_parts.append(col_arcs)
+        blocks.append(block)
+        theta[block.rows] = np.maximum(theta[block.rows], cut)
     cols_arcs = _best_per_supporter(_concat(col_parts), k_s, lambda v: v)
     return _Pool(_Arcs.union([*row_parts, cols_arcs], enc.S), blocks, theta)
-
-
-def _top(values: I64, k: int, axis: int) -> tuple[I64, I64]:
-    """Positions of the k best compatible entries of each row (axis=1) or column (axis=0)."""
-    n = values.shape[axis]
-    if n > k:
-        idx = np.argpartition(values, n - k, axis=axis)
-        idx = idx[:, n - k :] if axis == 1 else idx[n - k :, :]
-    else:
-        idx = np.broadcast_to(
-            np.arange(n)[None, :] if axis == 1 else np.arange(n)[:, None], values.shape
-        )
-    kept = np.take_along_axis(values, idx, axis=axis)
-    a, b = np.nonzero(kept >= 0)
-    if axis == 1:
-        return a.astype(np.int64), idx[a, b].astype(np.int64)
-    return idx[a, b].astype(np.int64), b.astype(np.int64)
 
 
 # --- the flow -----------------------------------------------------------------------------

@@ -205,3 +205,69 @@ def improving(
             out_points[total] = best_points[k]
             total += 1
     return out_i[:total], out_j[:total], out_points[:total]
+
+
+@_jit
+def _insert(best_v, best_i, found, k, v, i):
+    """Put (v, i) into best_v[:found], kept highest first (a tie goes after what is there)
+    and cut to k; returns how many are there now."""
+    if found == k and v <= best_v[k - 1]:
+        return found
+    at = found if found < k else k - 1
+    while at > 0 and best_v[at - 1] < v:
+        if at < k:
+            best_v[at] = best_v[at - 1]
+            best_i[at] = best_i[at - 1]
+        at -= 1
+    best_v[at] = v
+    best_i[at] = i
+    return found + 1 if found < k else k
+
+
+@_jit
+def best_entries(values, k_row, k_col):
+    """Each row's k_row and each column's k_col[j] highest non-negative entries of a block
+    (ties: the first), and per row the k_row-th highest where the row has more than
+    k_row non-negative entries (else -1). Returns rows and columns of the rows'
+    picks, of the columns' picks, and those cuts."""
+    n_rows, n_cols = values.shape
+    k_max = 1
+    for j in range(n_cols):
+        k_max = max(k_max, k_col[j])
+    col_v = np.empty((n_cols, k_max), dtype=np.int64)
+    col_i = np.empty((n_cols, k_max), dtype=np.int64)
+    col_found = np.zeros(n_cols, dtype=np.int64)
+    row_v = np.empty(max(k_row, 1), dtype=np.int64)
+    row_j = np.empty(max(k_row, 1), dtype=np.int64)
+    rr = np.empty(n_rows * k_row, dtype=np.int64)
+    rc = np.empty(n_rows * k_row, dtype=np.int64)
+    cut = np.full(n_rows, -1, dtype=np.int64)
+    n_r = 0
+    for i in range(n_rows):
+        found = 0
+        count = 0
+        for j in range(n_cols):
+            v = values[i, j]
+            if v < 0:
+                continue
+            count += 1
+            found = _insert(row_v, row_j, found, k_row, v, j)
+            col_found[j] = _insert(col_v[j], col_i[j], col_found[j], k_col[j], v, i)
+        for f in range(found):
+            rr[n_r] = i
+            rc[n_r] = row_j[f]
+            n_r += 1
+        if count > k_row:
+            cut[i] = row_v[k_row - 1]
+    n_c = 0
+    for j in range(n_cols):
+        n_c += col_found[j]
+    cr = np.empty(n_c, dtype=np.int64)
+    cc = np.empty(n_c, dtype=np.int64)
+    n = 0
+    for j in range(n_cols):
+        for f in range(col_found[j]):
+            cr[n] = col_i[j, f]
+            cc[n] = j
+            n += 1
+    return rr[:n_r], rc[:n_r], cr, cc, cut
