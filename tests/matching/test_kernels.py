@@ -167,3 +167,53 @@ def test_best_entries_are_each_lines_highest_first_come_first(seed):
     for j in range(20):
         assert set(cr[cc == j].tolist()) == best(values[:, j], k_col[j])[0]
     assert (cut > 0).any() and (cut == -1).any()
+
+
+def _distances_by_hand(d_p, d_s, up, us, uw, mp, ms, mw, rounds):
+    """Bellman-Ford as plain passes over every arc (the vectorised form it replaced)."""
+    d_p, d_s = d_p.copy(), d_s.copy()
+    for _ in range(rounds):
+        new_p, new_s = d_p.copy(), d_s.copy()
+        for p, s, w in zip(up, us, uw, strict=True):
+            new_p[p] = min(new_p[p], min(d_s[s], engine.INF) - w)
+        for p, s, w in zip(mp, ms, mw, strict=True):
+            new_s[s] = min(new_s[s], w + new_p[p])
+        if np.array_equal(new_p, d_p) and np.array_equal(new_s, d_s):
+            return d_p, d_s
+        d_p, d_s = new_p, new_s
+    return None
+
+
+def _settle(seed):
+    rng = np.random.default_rng(seed)
+    n_p, n_s = 12, 5
+    # A random assignment (each participant uses at most one arc) and arcs it does not use.
+    mp = np.sort(rng.choice(n_p, 7, replace=False)).astype(np.int64)
+    ms = rng.integers(0, n_s, mp.size).astype(np.int64)
+    keys = np.unique(rng.integers(0, n_p * n_s, 30))
+    keys = keys[~np.isin(keys, mp * n_s + ms)]
+    up, us = keys // n_s, keys % n_s
+    # Weights that make the assignment optimal or not (a cycle of negative cost).
+    uw = rng.integers(0, 60 if seed % 2 else 200, up.size).astype(np.int64)
+    mw = rng.integers(50, 150, mp.size).astype(np.int64)
+    d_p = np.where(np.isin(np.arange(n_p), mp), 0, engine.INF).astype(np.int64)
+    d_s = np.where(rng.random(n_s) < 0.7, rng.integers(0, 100, n_s), engine.INF).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, up[1:] != up[:-1]])
+    expected = _distances_by_hand(d_p, d_s, up, us, uw, mp, ms, mw, n_p + n_s + 2)
+    settled = kernels.settle_distances(
+        d_p, d_s, up, us, uw, starts, mp, ms, mw, n_p + n_s + 2, engine.INF
+    )
+    return settled, expected, d_p, d_s
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_settled_distances_are_bellman_fords(seed):
+    settled, expected, d_p, d_s = _settle(seed)
+    assert settled == (expected is not None)
+    if expected is not None:
+        np.testing.assert_array_equal(d_p, expected[0])
+        np.testing.assert_array_equal(d_s, expected[1])
+
+
+def test_distances_cases_include_a_negative_cycle_and_settled_flows():
+    assert {_settle(seed)[0] for seed in range(10)} == {True, False}

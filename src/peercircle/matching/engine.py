@@ -818,7 +818,7 @@ def _solve(enc: _Encoded, pts: _Points, arcs: _Arcs, objective: Objective, bonus
 
 
 def _distances(enc: _Encoded, pts: _Points, arcs: _Arcs, sol: _Solution) -> tuple[I64, I64] | None:
-    """Shortest distances to the sink in the residual graph (Bellman-Ford, vectorised).
+    """Shortest distances to the sink in the residual graph (Bellman-Ford, a compiled loop).
 
     With them as potentials every arc in the graph has a reduced cost >= 0, so
     a left-out pair (p, s) could only improve the flow if
@@ -834,32 +834,23 @@ def _distances(enc: _Encoded, pts: _Points, arcs: _Arcs, sol: _Solution) -> tupl
     matched = np.zeros(P, dtype=bool)
     matched[arcs.p[used]] = True
     taken = np.bincount(arcs.s[used], minlength=S)
-    d_p0 = np.where(matched, 0, INF).astype(np.int64)
-    # The supporter's real free places count here, not the ones the flow was
-    # given: a left-out pair may use one.
-    d_s0 = np.where(taken < enc.s_places, pts.load * (enc.s_caseload + taken), INF)
-    d_s0 = d_s0.astype(np.int64)
+    # Each node's own arc to the sink first: a matched participant's back along
+    # its waiting arc; the supporter's real free places count, not the ones
+    # the flow was given (a left-out pair may use one).
+    d_p = np.where(matched, 0, INF).astype(np.int64)
+    d_s = np.where(taken < enc.s_places, pts.load * (enc.s_caseload + taken), INF)
+    d_s = d_s.astype(np.int64)
     up, us, uw = arcs.p[~used], arcs.s[~used], weight[~used]
     starts = np.flatnonzero(np.r_[True, up[1:] != up[:-1]]) if up.size else up
-    heads = up[starts]
     mp, ms, mw = arcs.p[used], arcs.s[used], weight[used]
-    d_p, d_s = d_p0, d_s0
-    for _ in range(P + S + 2):
-        new_p = d_p0.copy()
-        if up.size:
-            best = np.minimum.reduceat(np.minimum(d_s[us], INF) - uw, starts)
-            new_p[heads] = np.minimum(new_p[heads], best)
-        new_s = d_s0.copy()
-        np.minimum.at(new_s, ms, mw + new_p[mp])
-        if np.array_equal(new_p, d_p) and np.array_equal(new_s, d_s):
-            # Arcs out of the sink: back along a waiting participant's arc
-            # (cost 0), back along a supporter's last place taken.
-            last = pts.load * (enc.s_caseload + taken - 1)
-            if (d_p[~matched] < 0).any() or (d_s[taken > 0] < last[taken > 0]).any():
-                return None
-            return d_p, d_s
-        d_p, d_s = new_p, new_s
-    return None
+    if not kernels.settle_distances(d_p, d_s, up, us, uw, starts, mp, ms, mw, P + S + 2, INF):
+        return None
+    # Arcs out of the sink: back along a waiting participant's arc (cost 0),
+    # back along a supporter's last place taken.
+    last = pts.load * (enc.s_caseload + taken - 1)
+    if (d_p[~matched] < 0).any() or (d_s[taken > 0] < last[taken > 0]).any():
+        return None
+    return d_p, d_s
 
 
 def _violations(

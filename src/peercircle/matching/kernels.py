@@ -271,3 +271,40 @@ def best_entries(values, k_row, k_col):
             cc[n] = j
             n += 1
     return rr[:n_r], rc[:n_r], cr, cc, cut
+
+
+@_jit
+def settle_distances(d_p, d_s, up, us, uw, starts, mp, ms, mw, rounds, inf):
+    """Shortest distances to the sink in a flow's residual graph, in place (Bellman-Ford
+    on the bipartite graph; d_p and d_s start at each node's own arc to the sink).
+
+    A participant reaches a supporter along an arc it does not use (up, us, at
+    cost -uw; arcs sorted by participant, each participant's starting at
+    ``starts``), a supporter a participant back along one it uses (ms to mp,
+    at cost mw). True once nothing changes; False if still changing after
+    ``rounds`` passes (a cycle of negative cost).
+    """
+    n_heads = starts.shape[0]
+    n_up = up.shape[0]
+    for _ in range(rounds):
+        changed = False
+        for k in range(n_heads):
+            lo = starts[k]
+            hi = starts[k + 1] if k + 1 < n_heads else n_up
+            p = up[lo]
+            best = d_p[p]
+            for a in range(lo, hi):
+                v = min(d_s[us[a]], inf) - uw[a]
+                if v < best:
+                    best = v
+            if best < d_p[p]:
+                d_p[p] = best
+                changed = True
+        for a in range(mp.shape[0]):
+            v = mw[a] + d_p[mp[a]]
+            if v < d_s[ms[a]]:
+                d_s[ms[a]] = v
+                changed = True
+        if not changed:
+            return True
+    return False
