@@ -36,6 +36,7 @@ import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +67,7 @@ I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 Bool = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.signedinteger]
+_T = TypeVar("_T")
 
 SCALE = 100  # points per unit of score: weights count to two decimal places
 EARTH_RADIUS_M = 6_371_008.8
@@ -730,14 +732,11 @@ def _in_person_candidates(model: _Model, max_m: int, top_k: int) -> _Pool:
             _Block(rows, cols, values, True),
         )
 
-    # Threads pay off only on many pairs: their blocks are small (cells of near people).
-    if sum(rows.size * cols.size for rows, cols, _ in jobs) < _STRIP:
-        done = [strip(*job) for job in jobs]
-    else:
-        with ThreadPoolExecutor(_threads()) as pool:
-            done = list(pool.map(lambda job: strip(*job), jobs))
+    batches = _batches(jobs, [rows.size * cols.size for rows, cols, _ in jobs], _STRIP // 2)
+    with ThreadPoolExecutor(_threads()) as pool:
+        done = list(pool.map(lambda batch: [strip(*job) for job in batch], batches))
     row_parts, col_parts, blocks = [], [], []
-    for row_arcs, col_arcs, cut, block in done:
+    for row_arcs, col_arcs, cut, block in (one for batch in done for one in batch):
         row_parts.append(row_arcs)
         col_parts.append(col_arcs)
         blocks.append(block)
@@ -894,9 +893,25 @@ def _violations(
             metres = _metres(_chord(enc.p_xyz[p], enc.s_xyz[s]))
         return _Arcs(p, s, points, metres)
 
+    batches = _batches(pool.blocks, [b.values.size for b in pool.blocks], _STRIP)
     with ThreadPoolExecutor(_threads()) as workers:
-        found = list(workers.map(check, pool.blocks))  # in-person blocks come first
-    return _Arcs.union(found, enc.S)
+        found = list(workers.map(lambda batch: [check(b) for b in batch], batches))
+    return _Arcs.union([arcs for batch in found for arcs in batch], enc.S)
+
+
+def _batches(items: Sequence[_T], sizes: Sequence[int], size: int) -> list[list[_T]]:
+    """The items in order, in batches of at least ``size`` (by their sizes) where there
+    are enough: small blocks (cells of people near each other) share a thread's
+    task, since a task costs more than checking a small block."""
+    out: list[list[_T]] = [[]]
+    total = 0
+    for item, n in zip(items, sizes, strict=True):
+        if total >= size:
+            out.append([])
+            total = 0
+        out[-1].append(item)
+        total += n
+    return [batch for batch in out if batch]
 
 
 # --- explanations -------------------------------------------------------------------------
