@@ -74,7 +74,7 @@ EARTH_RADIUS_M = 6_371_008.8
 INF = 1 << 61
 IN_PERSON, ONLINE, PHONE = 1, 2, 4
 REMOTE = ONLINE | PHONE
-_FORMAT_BIT = {"in_person": IN_PERSON, "online": ONLINE, "phone": PHONE}
+_FORMAT_BIT = {"in_person": 0, "online": 1, "phone": 2}  # IN_PERSON, ONLINE, PHONE
 _SLOT_BIT = {slot: i for i, slot in enumerate(SLOTS)}
 _BLOCK = 2_000_000  # entries per scoring block (rows x supporters): about 8-16 MB each
 _MAX_ROUNDS = 50
@@ -119,11 +119,18 @@ def _points_to_score(points: int | np.integer) -> float:
 # --- encoding -----------------------------------------------------------------------------
 
 
-def _bitsets(rows: Sequence[Iterable[str]], index: Mapping[str, int], words: int) -> U64:
-    out = np.zeros((len(rows), words), dtype=np.uint64)
+def _bitsets(
+    rows: Sequence[Iterable[str]] | Mapping[int, Iterable[str]],
+    index: Mapping[str, int],
+    words: int,
+    n: int | None = None,
+) -> U64:
+    """One bitset per row: rows as a sequence of iterables, or as {row: iterable} for
+    the rows that have any of the n rows in all."""
+    out = np.zeros((len(rows) if n is None else n, words), dtype=np.uint64)
     r: list[int] = []
     b: list[int] = []
-    for i, items in enumerate(rows):
+    for i, items in rows.items() if isinstance(rows, Mapping) else enumerate(rows):
         for item in items:
             r.append(i)
             b.append(index[item])
@@ -137,16 +144,21 @@ def _bitsets(rows: Sequence[Iterable[str]], index: Mapping[str, int], words: int
     return out
 
 
-def _slot_masks(rows: Sequence[Iterable[str]]) -> npt.NDArray[np.uint32]:
-    return np.fromiter(
-        (sum(1 << _SLOT_BIT[s] for s in items) for items in rows), dtype=np.uint32, count=len(rows)
-    )
+def _masks(rows: Sequence[frozenset[str]], bit: Mapping[str, int]) -> U64:
+    """Each row's items as a bit mask (``bit``: an item's bit position)."""
+    counts = np.fromiter(map(len, rows), np.int64, len(rows))
+    bits = np.fromiter((bit[x] for items in rows for x in items), np.uint64, int(counts.sum()))
+    out = np.zeros(len(rows), dtype=np.uint64)
+    np.add.at(out, np.repeat(np.arange(len(rows)), counts), np.uint64(1) << bits)  # bits differ
+    return out
 
 
-def _formats(rows: Sequence[Iterable[str]]) -> npt.NDArray[np.uint8]:
-    return np.fromiter(
-        (sum(_FORMAT_BIT[f] for f in items) for items in rows), dtype=np.uint8, count=len(rows)
-    )
+def _slot_masks(rows: Sequence[frozenset[str]]) -> npt.NDArray[np.uint32]:
+    return _masks(rows, _SLOT_BIT).astype(np.uint32)
+
+
+def _formats(rows: Sequence[frozenset[str]]) -> npt.NDArray[np.uint8]:
+    return _masks(rows, _FORMAT_BIT).astype(np.uint8)
 
 
 def _locations(rows: Sequence[tuple[float, float] | None]) -> npt.NDArray[np.float64]:
@@ -201,26 +213,25 @@ class _Encoded:
         self.s_places = np.fromiter((s.places for s in supporters), np.int64, count=self.S)
         self.s_caseload = np.fromiter((s.caseload for s in supporters), np.int64, count=self.S)
 
-        # Most participants have no preferences: one pass sorts out those who do.
-        sorted_prefs: dict[tuple[str, str], list[list[str]]] = {
-            (kind, strength): [[] for _ in range(self.P)]
-            for kind in ("tag", "gender")
-            for strength in ("must", "nice")
+        # Most participants have no preferences: one pass sorts out those who do,
+        # by kind and strength, {row: values}.
+        sorted_prefs: dict[tuple[str, str], dict[int, list[str]]] = {
+            (kind, strength): {} for kind in ("tag", "gender") for strength in ("must", "nice")
         }
         for i, p in enumerate(participants):
             for f in p.preferences:
-                sorted_prefs[f.kind, f.strength][i].append(f.value)
+                sorted_prefs[f.kind, f.strength].setdefault(i, []).append(f.value)
 
-        def prefs(kind: str, strength: str) -> list[list[str]]:
+        def prefs(kind: str, strength: str) -> dict[int, list[str]]:
             return sorted_prefs[kind, strength]
 
-        self.p_must_tags = _bitsets(prefs("tag", "must"), tag_index, self.WT)
-        self.p_nice_tags = _bitsets(prefs("tag", "nice"), tag_index, self.WT)
-        self.p_nice_gender = _bitsets(prefs("gender", "nice"), gender_index, self.WG)
+        self.p_must_tags = _bitsets(prefs("tag", "must"), tag_index, self.WT, self.P)
+        self.p_nice_tags = _bitsets(prefs("tag", "nice"), tag_index, self.WT, self.P)
+        self.p_nice_gender = _bitsets(prefs("gender", "nice"), gender_index, self.WG, self.P)
         # A must about gender holds when the supporter's gender is that one; two
         # different musts can never both hold (-2).
         self.p_must_gender = np.full(self.P, -1, dtype=np.int64)
-        for i, values in enumerate(prefs("gender", "must")):
+        for i, values in prefs("gender", "must").items():
             distinct = set(values)
             if len(distinct) == 1:
                 self.p_must_gender[i] = gender_index[distinct.pop()]
@@ -928,6 +939,9 @@ def _slot_words(slot: str) -> str:
     return f"{DAY_NAMES[day]} {part}s"
 
 
+_SLOT_WORDS = {slot: _slot_words(slot) for slot in SLOTS}
+
+
 def _km(metres: int) -> str:
     if metres < 1000:
         return "less than 1 km"
@@ -949,8 +963,8 @@ def _pair_reasons(
     new_people: int,
 ) -> tuple[str, ...]:
     reasons = [f"both {_tag_words(t, vocabulary)}" for t in sorted(p.tags & s.tags)]
-    shared = [slot for slot in SLOTS if slot in p.slots and slot in s.slots]
-    words = [_slot_words(x) for x in shared[:3]]
+    shared = sorted(p.slots & s.slots, key=_SLOT_BIT.__getitem__)
+    words = [_SLOT_WORDS[x] for x in shared[:3]]
     if len(shared) > 3:
         words.append(f"{len(shared) - 3} more times a week")
     reasons.append("both free on " + _and(words))
