@@ -268,25 +268,21 @@ def test_the_check_refuses_a_flow_that_leaves_a_gain_on_the_table():
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(programme=programmes(), smaller_from=st.sampled_from([1, 2]))
-def test_optimum_holds_when_the_solver_is_given_only_pairs_already_improving(
-    programme, smaller_from
-):
-    # After the second round (or, sooner, the first) the solver gets only the
-    # candidates near improving; with no margin at all, every later price
-    # change needs pairs brought back.
+@given(programme=programmes())
+def test_optimum_holds_when_the_solver_is_given_only_pairs_already_improving(programme):
+    # After the first round the solver gets only the candidates near
+    # improving; with no margin at all, every later price change needs pairs
+    # brought back.
     with (
         mock.patch.object(engine, "_supporter_k", one_each),
         mock.patch.object(engine, "_near", lambda pts: 0),
-        mock.patch.object(engine, "_SMALLER_FROM", smaller_from),
     ):
         check_optimum(programme, 1)
 
 
 def test_pairs_left_out_of_the_solver_come_back_when_they_would_improve():
     # A small programme (found by a search over the strategy above) where, with
-    # no margin and the graph made smaller from the first round, a pair left
-    # out of the solver's graph must be brought back;
+    # no margin, a pair left out of the solver's graph must be brought back;
     # the result is still the optimum. Without this the test above might never
     # reach that path.
     def person(kind, ident, languages, formats, **more):
@@ -314,7 +310,6 @@ def test_pairs_left_out_of_the_solver_come_back_when_they_would_improve():
     with (
         mock.patch.object(engine, "_supporter_k", one_each),
         mock.patch.object(engine, "_near", lambda pts: 0),
-        mock.patch.object(engine, "_SMALLER_FROM", 1),
         mock.patch.object(engine, "_returning", counting),
     ):
         check_optimum((people, helpers, zero, 3.0), 1)

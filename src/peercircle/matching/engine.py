@@ -1157,11 +1157,10 @@ def match(
     pool = _pool(model, max_m, int(top_k))
     arcs = pool.arcs
     rounds, optimal = 1, True
-    # After the second round (the first check adds many pairs and moves prices
-    # most) the solver is given only the candidates near improving at its
-    # prices (see _near); the rest ("far", by key) stay candidates, are checked
-    # every round and come back when they would improve.
-    far = np.zeros(0, dtype=np.int64)
+    # After the first round the solver is given only the candidates near
+    # improving at its prices (see _near); the rest ("far", by key) stay
+    # candidates, are checked every round and come back when they would improve.
+    far = returned = np.zeros(0, dtype=np.int64)
     sol = _solve(enc, pts, arcs, objective, _bonus(enc, pts, arcs, objective))
     in_graph = np.ones(arcs.p.size, dtype=bool)
     while (pool.theta >= 0).any():  # else no compatible pair was left out
@@ -1181,10 +1180,17 @@ def match(
         if rounds >= _MAX_ROUNDS:
             optimal = False
             break
-        if rounds == _SMALLER_FROM:
-            gain = arcs.score + sol.bonus - d_s[arcs.s]
-            far = arcs.keys(enc.S)[~sol.used & (gain <= -d_p[arcs.p] - _near(pts))]
-        far = far[_outside(far, arcs.keys(enc.S)[back])]
+        # The solver's next graph: the candidates within a margin of improving
+        # the flow at these prices (by reduced cost, ``slack``), the pairs it
+        # uses and the pairs now added; the rest ("far") are left out.
+        # A pair once brought back stays in the graph, so rounds cannot cycle.
+        slack = -d_p[arcs.p] - (arcs.score + sol.bonus - d_s[arcs.s])
+        gain = extra.score + sol.bonus - d_s[extra.s] + d_p[extra.p]
+        best = max(int(gain.max(initial=0)), int(-slack[back].min(initial=0)))
+        keys = arcs.keys(enc.S)
+        returned = np.union1d(returned, keys[back])
+        far = keys[~sol.used & (slack >= min(_near(pts), best))]
+        far = far[_outside(far, returned)]
         arcs = _Arcs.union([arcs, extra], enc.S)
         in_graph = _outside(arcs.keys(enc.S), far)
         # The bonus is worked out on every candidate, not only the graph's.
@@ -1194,9 +1200,6 @@ def match(
         rounds += 1
     return _result(people, helpers, model, arcs, sol, objective, vocabulary, max_m, optimal,
                    rounds)  # fmt: skip
-
-
-_SMALLER_FROM = 2  # the round after which the solver's graph leaves far pairs out
 
 
 def _returning(arcs: _Arcs, in_graph: Bool, bonus: int, d_p: I64, d_s: I64) -> Bool:
@@ -1209,11 +1212,11 @@ def _returning(arcs: _Arcs, in_graph: Bool, bonus: int, d_p: I64, d_s: I64) -> B
 
 def _near(pts: _Points) -> int:
     """How far from improving (in points of reduced cost) a candidate may be and
-    still be given to the solver after the second round: the larger of one more
-    person's load and the smallest step a score can take. Prices move by less
-    than that from one round to the next on the bench programmes (about 0.1 of a
-    unit), so a pair left out is rarely needed; when one is, the check brings it
-    back. Only speed depends on it, not the answer."""
+    still be given to the solver: the larger of one more person's load and the
+    smallest step a score can take, or less, the most that any one pair added
+    in this round improves the flow by (see docs/matching.md, "A smaller
+    graph"). Only speed depends on it, not the answer: a pair left out that
+    would improve the flow is brought back by the next check."""
     steps = [w for w in (pts.fit, pts.tag, pts.slot, pts.nearness, pts.nice) if w > 0]
     return max(pts.load, min(steps, default=1), 1)
 
