@@ -12,8 +12,9 @@ How it stays fast and exact on tens of thousands of people:
 2. Candidates. Participants are grouped by (languages, remote formats); each
    group is scored against only the supporters that share a language and an
    online or phone format, in blocks, and each participant keeps its ``top_k``
-   best. In-person pairs come from a grid of cells as wide as the maximum
-   distance, so only neighbours are measured, and all of them are kept.
+   best (each supporter its best few too). In-person pairs come from a grid of
+   cells as wide as the maximum distance, so only neighbours are measured.
+   The passes over every pair are compiled loops (``kernels.py``).
 3. Min-cost flow: participant -> supporter (cost -score), supporter -> sink
    through one arc per free place (cost rising with each extra person: the
    load cost is convex, so the cheap places fill first), participant -> sink
@@ -25,7 +26,9 @@ How it stays fast and exact on tens of thousands of people:
    if its score beats those prices. Every participant whose left-out pairs
    might (a cheap bound first, then an exact scan) has them checked, the ones
    that would improve are added, and the flow is solved again, until none
-   would. The answer is then the optimum over every compatible pair.
+   would. The answer is then the optimum over every compatible pair. After
+   the first round the solver is given only the candidates near improving
+   the flow; the others are checked every round like any left-out pair.
 """
 
 from __future__ import annotations
