@@ -56,16 +56,7 @@ def test_ranks_and_their_counts_are_the_models(seed):
     for prefs in (True, False):
         rows = np.flatnonzero(enc.p_prefs == prefs).astype(np.int64)
         levels = model.points_by_rank.size
-        rank = np.empty((rows.size, cols.size), dtype=model.rank_dtype)
-        by_row = np.zeros((rows.size, levels), dtype=np.int64)
-        by_col = np.zeros((levels, cols.size), dtype=np.int64)
-        kernels.rank_block(
-            rows, cols, enc.p_slots, enc.p_tags, enc.p_must_gender, enc.p_must_tags,
-            enc.p_nice_tags, enc.p_nice_gender, enc.s_slots[cols].astype(np.uint64),
-            enc.s_tags[cols], enc.s_gender_code[cols], enc.s_gender[cols],
-            22 if model.tm else 0, 22 * (model.tm + 1) if model.nm else 0, prefs,
-            model.rank_by_code, enc.excl, enc.S, rank, by_row, by_col,
-        )  # fmt: skip
+        rank, by_row, by_col = model.ranks(rows, cols, prefs)  # kernels.rank_block
         expected = model.rank_by_code[model.codes(rows[:, None], cols[None, :], prefs=prefs)]
         expected[enc.excluded(rows[:, None], cols[None, :])] = 0
         np.testing.assert_array_equal(rank, expected)

@@ -340,6 +340,25 @@ class _Model:
         result: npt.NDArray[np.unsignedinteger] = code
         return result
 
+    def ranks(self, rows: I64, cols: I64, prefs: bool) -> tuple[npt.NDArray[np.integer], I64, I64]:
+        """The ranks of every pair of rows by (sorted) cols, excluded pairs 0, in one
+        compiled pass (``kernels.rank_block``), and how many of each rank each row
+        and each column holds (by_row[i, rank], by_col[rank, j]). ``prefs``: whether
+        any of the rows has preferences."""
+        enc = self.enc
+        rank = np.empty((rows.size, cols.size), dtype=self.rank_dtype)
+        levels = self.points_by_rank.size
+        by_row = np.zeros((rows.size, levels), dtype=np.int64)
+        by_col = np.zeros((levels, cols.size), dtype=np.int64)
+        kernels.rank_block(
+            rows, cols, enc.p_slots, enc.p_tags, enc.p_must_gender, enc.p_must_tags,
+            enc.p_nice_tags, enc.p_nice_gender, enc.s_slots[cols].astype(np.uint64),
+            enc.s_tags[cols], enc.s_gender_code[cols], enc.s_gender[cols],
+            22 if self.tm else 0, 22 * (self.tm + 1) if self.nm else 0, prefs,
+            self.rank_by_code, enc.excl, enc.S, rank, by_row, by_col,
+        )  # fmt: skip
+        return rank, by_row, by_col
+
     def points(self, p: I64, s: I64) -> I64:
         """Points of given pairs apart from format and distance; NEG if they cannot be paired
         (no shared language or slot, a must preference unmet, excluded, no free places)."""
@@ -589,18 +608,7 @@ def _remote_strip(
     model: _Model, rows: I64, cols: I64, prefs: bool, top_k: int, k_cols: I64
 ) -> tuple[_Arcs, _Arcs, I64, _Block]:
     """Rank a strip of pairs (online or phone); keep each row's and each column's best."""
-    enc = model.enc
-    rank = np.empty((rows.size, cols.size), dtype=model.rank_dtype)
-    levels = model.points_by_rank.size
-    by_row = np.zeros((rows.size, levels), dtype=np.int64)
-    by_col = np.zeros((levels, cols.size), dtype=np.int64)
-    kernels.rank_block(
-        rows, cols, enc.p_slots, enc.p_tags, enc.p_must_gender, enc.p_must_tags,
-        enc.p_nice_tags, enc.p_nice_gender, enc.s_slots[cols].astype(np.uint64),
-        enc.s_tags[cols], enc.s_gender_code[cols], enc.s_gender[cols],
-        22 if model.tm else 0, 22 * (model.tm + 1) if model.nm else 0, prefs,
-        model.rank_by_code, enc.excl, enc.S, rank, by_row, by_col,
-    )  # fmt: skip
+    rank, by_row, by_col = model.ranks(rows, cols, prefs)
     table, offsets = _jitter(rows, cols.size)
     if top_k >= cols.size:  # every compatible pair
         level = np.zeros(rows.size, dtype=np.int64)
