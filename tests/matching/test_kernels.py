@@ -208,3 +208,39 @@ def test_settled_distances_are_bellman_fords(seed):
 
 def test_distances_cases_include_a_negative_cycle_and_settled_flows():
     assert {_settle(seed)[0] for seed in range(10)} == {True, False}
+
+
+def _cut_by_hand(counts, k, passes):
+    """The cut as numpy passes over every line at once (the form it replaced)."""
+    lines = np.arange(counts.shape[0])
+    level = (counts.shape[1] - 1 - np.argmax(counts[:, ::-1] > 0, axis=1)).astype(np.int64)
+    above = np.zeros(level.shape, dtype=np.int64)
+    at = counts[lines, level]
+    for _ in range(passes):
+        short = (above + at < k) & (level > 1)
+        if not short.any():
+            break
+        above = np.where(short, above + at, above)
+        level = np.where(short, level - 1, level)
+        at = counts[lines, level]
+    jcut = np.where(above + at <= k, 64, -(-64 * (k - above) // np.maximum(at, 1)))
+    jcut = np.clip(jcut, 0, 64)
+    pruned_top = np.where(jcut < 64, level, level - 1)
+    pruned_top = np.where(level == 0, 0, np.maximum(pruned_top, 0))
+    return level, jcut, pruned_top
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_cut_levels_are_the_numpy_passes(seed):
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, 4, size=(60, 8)) * (rng.random((60, 8)) < 0.5)
+    counts[:, 0] += 1  # every line has entries (some only incompatible ones)
+    counts[:5, 1:] = 0
+    k = rng.integers(1, 12, 60)
+    for passes in (1, 6):
+        got = kernels.cut(counts, k, passes)
+        expected = _cut_by_hand(counts, k, passes)
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+    level, jcut, _ = got
+    assert (jcut < 64).any() and (jcut == 64).any() and (level == 0).any() and (level > 1).any()

@@ -510,36 +510,6 @@ def _jitter(rows: I64, width: int) -> tuple[npt.NDArray[np.uint8], I64]:
     return table, offsets.astype(np.int64)
 
 
-def _cut(counts: I64, k: I64, passes: int = 6) -> tuple[I64, I64, I64]:
-    """For each line (a row or a column of a block), given how many of its entries have
-    each rank (``counts[line, rank]``): keep about k of its best entries.
-
-    Returns (level, jcut, pruned_top): keep rank > level, and rank == level with
-    jitter < jcut; pruned_top is the highest rank a compatible entry that is not
-    kept can have (0 if every compatible entry is kept). At most ``passes``
-    ranks below a line's best are taken whole.
-    """
-    lines = np.arange(counts.shape[0])
-    levels = counts.shape[1]
-    level = (levels - 1 - np.argmax(counts[:, ::-1] > 0, axis=1)).astype(np.int64)
-    above = np.zeros(level.shape, dtype=np.int64)
-    at = counts[lines, level]
-    for _ in range(passes):
-        short = (above + at < k) & (level > 1)
-        if not short.any():
-            break
-        above = np.where(short, above + at, above)
-        level = np.where(short, level - 1, level)
-        at = counts[lines, level]
-    need = k - above
-    jcut = np.where(above + at <= k, 64, -(-64 * need // np.maximum(at, 1)))
-    jcut = np.clip(jcut, 0, 64)
-    level = np.maximum(level, 0)
-    pruned_top = np.where(jcut < 64, level, level - 1)
-    pruned_top = np.where(level == 0, 0, np.maximum(pruned_top, 0))
-    return level, jcut, pruned_top
-
-
 @dataclass(slots=True)
 class _Group:
     """Participants who share languages and remote formats, and the supporters they could meet."""
@@ -602,6 +572,7 @@ def _exclude(
 
 _STRIP = 4_000_000  # pairs per strip: small enough for both cores to share a group
 _CUT_STRIP = 3  # a supporter's share of its best participants kept from each strip, x
+_CUT_PASSES = 6  # ranks below a line's best that a cut takes whole, at most
 
 
 def _remote_strip(
@@ -614,8 +585,8 @@ def _remote_strip(
         level = np.zeros(rows.size, dtype=np.int64)
         r_level, r_jcut, r_top = level, level + 64, level
     else:
-        r_level, r_jcut, r_top = _cut(by_row, np.full(rows.size, top_k, dtype=np.int64))
-    c_level, c_jcut, _ = _cut(by_col.T, k_cols)
+        r_level, r_jcut, r_top = kernels.cut(by_row, np.full(rows.size, top_k), _CUT_PASSES)
+    c_level, c_jcut, _ = kernels.cut(by_col.T, k_cols, _CUT_PASSES)
     r, c, cr, cc = kernels.kept(
         rank, table, offsets, r_level, r_jcut, c_level, c_jcut, by_row, by_col
     )

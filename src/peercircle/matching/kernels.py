@@ -308,3 +308,41 @@ def settle_distances(d_p, d_s, up, us, uw, starts, mp, ms, mw, rounds, inf):
         if not changed:
             return True
     return False
+
+
+@_jit
+def cut(counts, k, passes):
+    """For each line (a row or a column of a block), given how many of its entries have
+    each rank (counts[line, rank]; every line has some): keep about k[line] of its best.
+
+    Returns (level, jcut, pruned_top): keep rank > level, and rank == level with
+    jitter < jcut (of 64); pruned_top is the highest rank a compatible entry that
+    is not kept can have (0 if every compatible entry is kept). At most
+    ``passes`` ranks below a line's best are taken whole.
+    """
+    n_lines, levels = counts.shape
+    level = np.empty(n_lines, dtype=np.int64)
+    jcut = np.empty(n_lines, dtype=np.int64)
+    pruned_top = np.empty(n_lines, dtype=np.int64)
+    for line in range(n_lines):
+        v = levels - 1
+        while v > 0 and counts[line, v] == 0:
+            v -= 1
+        above = 0
+        at = counts[line, v]
+        for _ in range(passes):
+            if not (above + at < k[line] and v > 1):
+                break
+            above += at
+            v -= 1
+            at = counts[line, v]
+        # All of the level if that is not too many, else the share of it needed.
+        j = 64 if above + at <= k[line] else -(-64 * (k[line] - above) // max(at, 1))
+        j = min(max(j, 0), 64)
+        level[line] = v
+        jcut[line] = j
+        if v == 0:
+            pruned_top[line] = 0
+        else:
+            pruned_top[line] = max(v if j < 64 else v - 1, 0)
+    return level, jcut, pruned_top
