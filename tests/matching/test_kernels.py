@@ -3,6 +3,10 @@ stand for, on random blocks. Pure: no database."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -244,3 +248,21 @@ def test_cut_levels_are_the_numpy_passes(seed):
             np.testing.assert_array_equal(a, b)
     level, jcut, _ = got
     assert (jcut < 64).any() and (jcut == 64).any() and (level == 0).any() and (level > 1).any()
+
+
+def test_matching_works_where_no_cache_can_be_written():
+    # Numba finds no place for its cache (as in a read-only install and home):
+    # the loops compile in memory instead of failing at import.
+    code = (
+        "from peercircle.matching import Participant, Supporter, match\n"
+        "p = [Participant(id='p', languages={'en'}, slots={'tue-evening'}, formats={'online'})]\n"
+        "s = [Supporter(id='s', languages={'en'}, slots={'tue-evening'}, formats={'online'},"
+        " places=1)]\n"
+        "print(len(match(p, s).pairs))\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "numba.core.caching.ZipCacheLocator"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"

@@ -11,10 +11,24 @@ See docs/matching.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 import numba
 import numpy as np
 
-_jit = numba.njit(nogil=True, cache=True, boundscheck=False)
+
+def _jit(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Compiled without the GIL, cached on disk where numba finds a place it may write
+    (beside this file, else the user's cache folder); where it finds none (a
+    read-only install and home), compiled in memory in each process instead of
+    failing at import."""
+    try:
+        compiled = numba.njit(nogil=True, cache=True, boundscheck=False)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        compiled = numba.njit(nogil=True, cache=False, boundscheck=False)(function)
+    return cast(Callable[..., Any], compiled)
+
 
 _M1 = np.uint64(0x5555555555555555)
 _M2 = np.uint64(0x3333333333333333)
