@@ -1,12 +1,13 @@
-"""Compiled loops for the matching engine's two passes over every compatible pair.
+"""Compiled loops for the matching engine's passes over every pair and every arc.
 
-Scoring candidates and checking left-out pairs touch each of hundreds of
-millions of pairs; as numpy expressions each pass over a block is a dozen
-passes over memory. These loops (numba, compiled on first use and cached
-next to this file) do each in one, without the GIL, so the engine's threads
-share the work. They compute exactly what the numpy they replace did:
-``tests/matching`` compares their output with plain numpy on random blocks.
-See docs/matching.md.
+Scoring candidates (``rank_block``, ``cut``, ``kept``, ``best_entries``) and
+checking left-out pairs (``improving``, ``settle_distances``) touch each of
+hundreds of millions of pairs or every arc of each round's flow; as numpy
+expressions each pass over a block was a dozen passes over memory. These loops
+(numba, compiled on first use and cached, see ``_jit``) do each in one, without
+the GIL, so the engine's threads share the work. They compute exactly what the
+numpy they replaced did: tests/matching/test_kernels.py compares each with a
+plain version on random blocks. See docs/matching.md.
 """
 
 from __future__ import annotations
