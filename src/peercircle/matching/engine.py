@@ -79,7 +79,6 @@ IN_PERSON, ONLINE, PHONE = 1, 2, 4
 REMOTE = ONLINE | PHONE
 _FORMAT_BIT = {"in_person": 0, "online": 1, "phone": 2}  # IN_PERSON, ONLINE, PHONE
 _SLOT_BIT = {slot: i for i, slot in enumerate(SLOTS)}
-_BLOCK = 2_000_000  # entries per scoring block (rows x supporters): about 8-16 MB each
 _MAX_ROUNDS = 50
 
 DEFAULT_MAX_DISTANCE_KM = 15.0
@@ -434,7 +433,7 @@ class _Arcs:
         key = p * S + s
         # Entries that tie on all three are the same pair, same score, same way
         # of meeting: any order of them will do.
-        order = _order(key, score, metres >= 0, stable=False)
+        order = _order(key, score, metres >= 0)
         key = key[order]
         keep = order[np.r_[True, key[1:] != key[:-1]]]
         return cls(p[keep], s[keep], score[keep], metres[keep])
@@ -452,20 +451,19 @@ def _concat(parts: Sequence[_Arcs]) -> _Arcs:
     )
 
 
-def _order(key: I64, score: I64, first: Bool, *, stable: bool = True) -> I64:
-    """Positions sorted by key, then score (highest first), then ``first`` before the rest,
-    then (``stable``) by position.
+def _order(key: I64, score: I64, first: Bool) -> I64:
+    """Positions sorted by key, then score (highest first), then ``first`` before the rest;
+    entries that tie on all three in any order (an unstable sort, several times faster).
 
     One 64-bit composite sort where the numbers fit (always, short of extreme
-    weights), three sorts otherwise. Not stable is several times faster, for
-    callers to whom entries that tie on all three are interchangeable.
+    weights), three sorts otherwise.
     """
     top = int(score.max(initial=0)) - int(score.min(initial=0)) + 1
     key_bits = int(key.max(initial=0)).bit_length()
     if key_bits + top.bit_length() + 1 <= 62:
         low = int(score.max(initial=0)) - score
         composite = (key << (top.bit_length() + 1)) | (low << 1) | (~first).astype(np.int64)
-        out: I64 = np.argsort(composite, kind="stable" if stable else "quicksort")
+        out: I64 = np.argsort(composite, kind="quicksort")
         return out
     return np.lexsort((~first, -score, key))
 
@@ -1193,12 +1191,12 @@ def _returning(arcs: _Arcs, in_graph: Bool, bonus: int, d_p: I64, d_s: I64) -> B
 
 
 def _near(pts: _Points) -> int:
-    """How far from improving (in points of reduced cost) a candidate may be and
+    """The most a candidate may be from improving (in points of reduced cost) and
     still be given to the solver: the larger of one more person's load and the
-    smallest step a score can take, or less, the most that any one pair added
-    in this round improves the flow by (see docs/matching.md, "A smaller
-    graph"). Only speed depends on it, not the answer: a pair left out that
-    would improve the flow is brought back by the next check."""
+    smallest step a score can take (``match`` takes less where no pair added in
+    the round improves the flow by as much; docs/matching.md, "A smaller graph").
+    Only speed depends on it, not the answer: a pair left out that would improve
+    the flow is brought back by the next check."""
     steps = [w for w in (pts.fit, pts.tag, pts.slot, pts.nearness, pts.nice) if w > 0]
     return max(pts.load, min(steps, default=1), 1)
 

@@ -176,7 +176,6 @@ def improving(
     out_points = np.empty(n * top_k, dtype=np.int64)
     best_gain = np.empty(top_k, dtype=np.int64)
     best_c = np.empty(top_k, dtype=np.int64)
-    best_points = np.empty(top_k, dtype=np.int64)
     use_table = table.shape[0] > 0
     total = 0
     for d in range(n):
@@ -198,26 +197,14 @@ def improving(
             at = np.searchsorted(known, key)
             if at < known.shape[0] and known[at] == key:
                 continue
-            # Insert into the row's best, kept sorted by gain (highest first);
-            # an equal gain goes after the ones already there (cheaper first).
-            if found == top_k and gain <= best_gain[top_k - 1]:
-                continue
-            k = found if found < top_k else top_k - 1
-            while k > 0 and best_gain[k - 1] < gain:
-                if k < top_k:
-                    best_gain[k] = best_gain[k - 1]
-                    best_c[k] = best_c[k - 1]
-                    best_points[k] = best_points[k - 1]
-                k -= 1
-            best_gain[k] = gain
-            best_c[k] = c
-            best_points[k] = points
-            if found < top_k:
-                found += 1
+            # The row's best by gain; an equal gain goes after the ones already
+            # there (cheaper first).
+            found = _insert(best_gain, best_c, found, top_k, gain, c)
         for k in range(found):
+            j = order[best_c[k]]
             out_i[total] = i
-            out_j[total] = order[best_c[k]]
-            out_points[total] = best_points[k]
+            out_j[total] = j
+            out_points[total] = table[values[i, j]] if use_table else values[i, j]
             total += 1
     return out_i[:total], out_j[:total], out_points[:total]
 
