@@ -266,3 +266,146 @@ def test_matching_works_where_no_cache_can_be_written():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
+
+
+# --- mending a flow after pairs are added (reoptimise) ---------------------------------------
+
+
+def _flow_programme(rng):
+    """A random flow graph as the engine builds it: pair arcs sorted by participant, the
+    supporters' places (some none), caseloads and load."""
+    n_p, n_s = int(rng.integers(4, 40)), int(rng.integers(2, 12))
+    keys = np.unique(rng.integers(0, n_p * n_s, int(rng.integers(n_p, 3 * n_p))))
+    p, s = (keys // n_s).astype(np.int64), (keys % n_s).astype(np.int64)
+    weight = rng.integers(1, 120, p.size).astype(np.int64)
+    places = rng.integers(0, 4, n_s).astype(np.int64)
+    base = rng.integers(0, 3, n_s).astype(np.int64)
+    load = int(rng.choice([0, 7, 30]))
+    return n_p, n_s, p, s, weight, places, base, load
+
+
+def _cost(p, s, weight, used, places, base, load):
+    taken = np.bincount(s[used], minlength=places.size)
+    assert (taken <= places).all()
+    assert np.bincount(p[used]).max(initial=0) <= 1
+    slots = sum(load * (int(b) + k) for b, n in zip(base, taken, strict=True) for k in range(n))
+    return -int(weight[used].sum()) + slots
+
+
+def _optimum(n_p, n_s, p, s, weight, places, base, load):
+    """The least cost by OR-Tools, every place an arc of its own: the independent answer."""
+    from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
+
+    flow = SimpleMinCostFlow()
+    sink = n_p + n_s
+    for a in range(p.size):
+        flow.add_arc_with_capacity_and_unit_cost(int(p[a]), n_p + int(s[a]), 1, -int(weight[a]))
+    for j in range(n_s):
+        for k in range(int(places[j])):
+            flow.add_arc_with_capacity_and_unit_cost(n_p + j, sink, 1, load * (int(base[j]) + k))
+    for i in range(n_p):
+        flow.add_arc_with_capacity_and_unit_cost(i, sink, 1, 0)
+        flow.set_node_supply(i, 1)
+    flow.set_node_supply(sink, -n_p)
+    assert flow.solve() == SimpleMinCostFlow.OPTIMAL
+    used = np.array([flow.flow(a) > 0 for a in range(p.size)], dtype=bool)
+    return flow.optimal_cost(), used
+
+
+def _residual_arcs(n_p, n_s, p, s, weight, used, places, base, load):
+    """The flow's residual graph as (tail, head, cost)."""
+    sink = n_p + n_s
+    taken = np.bincount(s[used], minlength=n_s)
+    matched = np.zeros(n_p, dtype=bool)
+    matched[p[used]] = True
+    arcs = []
+    for a in range(p.size):
+        u, v = int(p[a]), n_p + int(s[a])
+        arcs.append((v, u, int(weight[a])) if used[a] else (u, v, -int(weight[a])))
+    for i in range(n_p):
+        arcs.append((i, sink, 0) if matched[i] else (sink, i, 0))
+    for j in range(n_s):
+        if taken[j] < places[j]:
+            arcs.append((n_p + j, sink, load * (int(base[j]) + int(taken[j]))))
+        if taken[j] > 0:
+            arcs.append((sink, n_p + j, -load * (int(base[j]) + int(taken[j]) - 1)))
+    return arcs
+
+
+def _residual_distances(n_p, n_s, p, s, weight, used, places, base, load):
+    """Shortest distances to the sink in the flow's residual graph: Bellman-Ford by hand over
+    a list of arcs (INF where the sink cannot be reached)."""
+    sink, inf = n_p + n_s, engine.INF
+    arcs = _residual_arcs(n_p, n_s, p, s, weight, used, places, base, load)
+    d = [inf] * (sink + 1)
+    d[sink] = 0
+    for _ in range(sink + 1):
+        for u, v, c in arcs:
+            if d[v] < inf and c + d[v] < d[u]:
+                d[u] = c + d[v]
+    return np.array(d, dtype=np.int64)
+
+
+def _mend(rng, budget=10**9, most=10**9):
+    """An optimal flow on some of a programme's arcs, the rest added, and reoptimise's answer
+    on all of them beside the optimum's cost."""
+    n_p, n_s, p, s, weight, places, base, load = _flow_programme(rng)
+    before = rng.random(p.size) < 0.5
+    _, used_before = _optimum(n_p, n_s, p[before], s[before], weight[before], places, base, load)
+    used = np.zeros(p.size, dtype=bool)
+    used[np.flatnonzero(before)[used_before]] = True
+    d = _residual_distances(n_p, n_s, p[before], s[before], weight[before], used_before, places,
+                            base, load)  # fmt: skip
+    s_arcs = np.argsort(s, kind="stable")
+    ok = kernels.reoptimise(
+        n_p, n_s, p, s, weight, np.searchsorted(p, np.arange(n_p + 1)), s_arcs,
+        np.searchsorted(s[s_arcs], np.arange(n_s + 1)), used, places, base, load, d, engine.INF,
+        most, budget,
+    )  # fmt: skip
+    best, _ = _optimum(n_p, n_s, p, s, weight, places, base, load)
+    return ok, used, best, (n_p, n_s, p, s, weight, places, base, load, used_before, before, d)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_mended_flow_is_the_optimum_on_every_arc(seed):
+    ok, used, best, (n_p, n_s, p, s, weight, places, base, load, *_, d) = _mend(
+        np.random.default_rng(seed)
+    )
+    assert ok
+    assert _cost(p, s, weight, used, places, base, load) == best
+    # The distances it leaves prove it: no arc of the residual graph has a negative
+    # reduced cost (arcs into nodes that cannot reach the sink aside).
+    for u, v, c in _residual_arcs(n_p, n_s, p, s, weight, used, places, base, load):
+        if d[v] < engine.INF // 2:
+            assert c + d[v] - d[u] >= 0, (u, v)
+
+
+def test_mending_cases_change_the_flow():
+    # The added arcs improve the flow in most programmes above, not just leave it be.
+    changed = 0
+    for seed in range(60):
+        ok, used, _, (*_, used_before, before, _) = _mend(np.random.default_rng(seed))
+        changed += not np.array_equal(used[before], used_before) or used[~before].any()
+    assert changed >= 30
+
+
+def test_mending_gives_up_on_distances_that_do_not_hold_or_too_much_work():
+    # Seed 0 has work to do (its flow changes); with no budget, or no one allowed
+    # to let go, it is refused.
+    assert _mend(np.random.default_rng(0))[0]
+    ok, used, _, (*_, used_before, before, _) = _mend(np.random.default_rng(0))
+    assert not np.array_equal(used[before], used_before) or used[~before].any()
+    assert not _mend(np.random.default_rng(0), budget=0)[0]
+    assert not _mend(np.random.default_rng(0), most=0)[0]
+    # Distances that break an arc the flow already had: refused before anything moves.
+    n_p, n_s, p, s, weight, places, base, load = _flow_programme(np.random.default_rng(5))
+    _, used = _optimum(n_p, n_s, p, s, weight, places, base, load)
+    d = _residual_distances(n_p, n_s, p, s, weight, used, places, base, load)
+    d[n_p : n_p + n_s] += 1000  # every supporter far dearer than its free place says
+    s_arcs = np.argsort(s, kind="stable")
+    assert places.any()
+    assert not kernels.reoptimise(
+        n_p, n_s, p, s, weight, np.searchsorted(p, np.arange(n_p + 1)), s_arcs,
+        np.searchsorted(s[s_arcs], np.arange(n_s + 1)), used.copy(), places, base, load, d,
+        engine.INF, 10**9, 10**9,
+    )  # fmt: skip

@@ -7,7 +7,9 @@ expressions each pass over a block was a dozen passes over memory. These loops
 (numba, compiled on first use and cached, see ``_jit``) do each in one, without
 the GIL, so the engine's threads share the work. They compute exactly what the
 numpy they replaced did: tests/matching/test_kernels.py compares each with a
-plain version on random blocks. See docs/matching.md.
+plain version on random blocks. ``reoptimise`` mends a flow after pairs are added
+to its graph (successive shortest paths) instead of solving again from nothing;
+its tests compare the result with OR-Tools' optimum. See docs/matching.md.
 """
 
 from __future__ import annotations
@@ -348,3 +350,403 @@ def cut(counts, k, passes):
         else:
             pruned_top[line] = max(v if j < 64 else v - 1, 0)
     return level, jcut, pruned_top
+
+
+@_jit
+def _push(heap_key, heap_node, size, key, node):
+    i = size
+    while i > 0:
+        up = (i - 1) >> 1
+        if heap_key[up] <= key:
+            break
+        heap_key[i] = heap_key[up]
+        heap_node[i] = heap_node[up]
+        i = up
+    heap_key[i] = key
+    heap_node[i] = node
+    return size + 1
+
+
+@_jit
+def _pop(heap_key, heap_node, size):
+    key = heap_key[0]
+    node = heap_node[0]
+    size -= 1
+    last_key = heap_key[size]
+    last_node = heap_node[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap_key[child + 1] < heap_key[child]:
+            child += 1
+        if heap_key[child] >= last_key:
+            break
+        heap_key[i] = heap_key[child]
+        heap_node[i] = heap_node[child]
+        i = child
+    if size > 0:
+        heap_key[i] = last_key
+        heap_node[i] = last_node
+    return key, node, size
+
+
+@_jit
+def reoptimise(
+    n_p, n_s, ap, a_s, aw, p_start, s_arcs, s_start, used, places, base, load, d, inf, most, budget
+):  # fmt: skip
+    """Make a flow optimal again after pairs were added to its graph, starting from it
+    (successive shortest paths; the solver has no warm start).
+
+    The graph: each participant p supplies one unit, to a supporter along a
+    pair arc (ap, a_s; cost -aw, capacity 1; sorted by participant, each
+    participant's from ``p_start``, each supporter's listed in ``s_arcs`` from
+    ``s_start``) or to the sink along its waiting arc (cost 0); supporter s
+    passes up to places[s] units to the sink, the k-th at cost
+    load * (base[s] + k). ``used`` (per arc, in place) is a flow that was optimal
+    before the added arcs; ``d`` (per node: participants, supporters, the sink;
+    in place) its shortest distances to the sink in the residual graph, ``inf``
+    where none. Every arc but the added ones keeps a reduced cost
+    c(u, v) + d[v] - d[u] >= 0 (only arcs out of participants can break it).
+
+    Each participant with an arc that now breaks it lets go of its unit (its
+    supporter, or the sink if it was waiting, is left owed one), its distance
+    is set so its arcs are whole again, and its unit goes along the shortest
+    path (Dijkstra on reduced costs) to the nearest node owed one; distances
+    then move so every reduced cost stays >= 0. At the end no residual arc has
+    a negative reduced cost: the flow is optimal.
+
+    Two things keep the searches short. Among nodes as near as the one just
+    settled, the latest reached comes first, so equal distances are followed
+    down one path instead of all settled. And when the sink is settled, a
+    search backwards from the nodes owed one looks for a path of reduced cost
+    0 from it (``_tight_to_owed``): going forwards, the sink's arcs of reduced
+    cost 0 reach thousands of nodes before one owed one.
+
+    Returns False if the distances given do not hold for the rest of the
+    graph, more than ``most`` participants would let go, a unit finds nowhere
+    to go, or the searches did more than ``budget`` work (nodes settled, plus
+    every node for each time the sink's arcs are gone through); ``used`` is
+    then of no use and the caller solves from scratch.
+    """
+    sink = n_p + n_s
+    n = sink + 1
+    big = inf // 2
+    matched_arc = np.full(n_p, -1, dtype=np.int64)
+    taken = np.zeros(n_s, dtype=np.int64)
+    for a in range(ap.shape[0]):
+        if used[a]:
+            if matched_arc[ap[a]] != -1:
+                return False
+            matched_arc[ap[a]] = a
+            taken[a_s[a]] += 1
+    # The reduced costs the added arcs cannot have broken must hold.
+    for s in range(n_s):
+        if taken[s] > places[s]:
+            return False
+        ds = d[n_p + s]
+        if taken[s] < places[s] and load * (base[s] + taken[s]) + d[sink] - ds < 0:
+            return False
+        if taken[s] > 0 and -load * (base[s] + taken[s] - 1) + ds - d[sink] < 0:
+            return False
+    for p in range(n_p):
+        a = matched_arc[p]
+        if a == -1:
+            if d[p] < big and d[p] - d[sink] < 0:
+                return False
+        elif aw[a] + d[p] - d[n_p + a_s[a]] < 0:
+            return False
+    # Let go of the units whose participants have an arc of negative reduced cost.
+    owed = np.zeros(n, dtype=np.int64)
+    excess = np.empty(n_p, dtype=np.int64)
+    n_excess = 0
+    released = np.zeros(n_p, dtype=np.bool_)
+    for p in range(n_p):
+        dp = d[p]
+        broken = matched_arc[p] != -1 and d[sink] - dp < 0
+        for a in range(p_start[p], p_start[p + 1]):
+            if not used[a] and -aw[a] + d[n_p + a_s[a]] - dp < 0:
+                broken = True
+                break
+        if not broken:
+            continue
+        a = matched_arc[p]
+        if a == -1:
+            owed[sink] += 1
+        else:
+            used[a] = False
+            owed[n_p + a_s[a]] += 1
+            matched_arc[p] = -1
+        best = d[sink]
+        for b in range(p_start[p], p_start[p + 1]):
+            best = min(best, -aw[b] + d[n_p + a_s[b]])
+        d[p] = best
+        released[p] = True
+        excess[n_excess] = p
+        n_excess += 1
+        if n_excess > most:
+            return False
+    # waiting[p]: p's unit is on its waiting arc (the sink can send it back).
+    waiting = np.zeros(n_p, dtype=np.bool_)
+    for p in range(n_p):
+        waiting[p] = matched_arc[p] == -1 and not released[p]
+    dist = np.full(n, inf, dtype=np.int64)
+    done = np.zeros(n, dtype=np.bool_)
+    pred = np.full(n, -1, dtype=np.int64)
+    pred_arc = np.full(n, -1, dtype=np.int64)
+    seen = np.empty(n, dtype=np.int64)
+    settled = np.empty(n, dtype=np.int64)
+    heap_key = np.empty(ap.shape[0] + 3 * n + 1, dtype=np.int64)
+    heap_node = np.empty(heap_key.shape[0], dtype=np.int64)
+    stack = np.empty(heap_key.shape[0], dtype=np.int64)
+    mark = np.zeros(n + 1, dtype=np.int64)  # for _tight_to_owed
+    queue = np.empty(n, dtype=np.int64)
+    nxt = np.full(n, -1, dtype=np.int64)
+    nxt_arc = np.full(n, -1, dtype=np.int64)
+    # Arcs found from the node settled: head, pair arc (-1: none), reduced cost.
+    out_v = np.empty(max(n, ap.shape[0]) + 1, dtype=np.int64)
+    out_a = np.empty(out_v.shape[0], dtype=np.int64)
+    out_rc = np.empty(out_v.shape[0], dtype=np.int64)
+    work = 0
+    for e in range(n_excess):
+        source = excess[e]
+        dist[source] = 0
+        seen[0] = source
+        n_seen = 1
+        n_settled = 0
+        size = _push(heap_key, heap_node, 0, 0, source)
+        n_stack = 0
+        target = -1
+        shortcut = False
+        reach = 0
+        while size > 0 or n_stack > 0:
+            # Nodes reached at no extra cost from the last settled come first, the
+            # latest first: among equals that follows one path down to a node
+            # owed one instead of settling every node as near as it.
+            if n_stack > 0:
+                n_stack -= 1
+                u = stack[n_stack]
+                k = dist[u]
+            else:
+                key, u, size = _pop(heap_key, heap_node, size)
+                k = key >> 1  # the low bit puts a node owed one first among equals
+            if done[u] or k > dist[u]:
+                continue
+            done[u] = True
+            settled[n_settled] = u
+            n_settled += 1
+            if owed[u] > 0:
+                target = u
+                reach = k
+                break
+            if u == sink and _tight_to_owed(
+                n_p,
+                n_s,
+                ap,
+                a_s,
+                aw,
+                s_arcs,
+                s_start,
+                used,
+                matched_arc,
+                waiting,
+                taken,
+                base,
+                load,
+                d,
+                owed,
+                done,
+                mark,
+                queue,
+                nxt,
+                nxt_arc,
+                n,
+            ):
+                # Nothing is nearer than the sink, and a path of reduced cost 0 leads on
+                # from it to a node owed one: the rest of the path is that one.
+                target = sink
+                reach = k
+                shortcut = True
+                break
+            du = d[u]
+            m = 0
+            if u < n_p:  # along an unused pair arc; along the waiting arc if free
+                for a in range(p_start[u], p_start[u + 1]):
+                    if not used[a]:
+                        v = n_p + a_s[a]
+                        out_v[m], out_a[m], out_rc[m] = v, a, -aw[a] + d[v] - du
+                        m += 1
+                if matched_arc[u] != -1 or released[u]:
+                    out_v[m], out_a[m], out_rc[m] = sink, -1, d[sink] - du
+                    m += 1
+            elif u < sink:  # back along a used pair arc; to the sink if a place is free
+                s = u - n_p
+                for i in range(s_start[s], s_start[s + 1]):
+                    a = s_arcs[i]
+                    if used[a]:
+                        v = ap[a]
+                        out_v[m], out_a[m], out_rc[m] = v, a, aw[a] + d[v] - du
+                        m += 1
+                if taken[s] < places[s]:
+                    c = load * (base[s] + taken[s])
+                    out_v[m], out_a[m], out_rc[m] = sink, -1, c + d[sink] - du
+                    m += 1
+            else:  # back to a waiting participant; back along a supporter's last place
+                work += n_p + n_s
+                for v in range(n_p):
+                    if waiting[v]:
+                        out_v[m], out_a[m], out_rc[m] = v, -1, d[v] - du
+                        m += 1
+                for s in range(n_s):
+                    if taken[s] > 0:
+                        c = -load * (base[s] + taken[s] - 1)
+                        out_v[m], out_a[m], out_rc[m] = n_p + s, -1, c + d[n_p + s] - du
+                        m += 1
+            for i in range(m):
+                rc = out_rc[i]
+                if rc >= big:  # into a node with no way to the sink
+                    continue
+                v = out_v[i]
+                nd = k + rc
+                if nd < dist[v]:
+                    if dist[v] == inf:
+                        seen[n_seen] = v
+                        n_seen += 1
+                    dist[v] = nd
+                    pred[v] = u
+                    pred_arc[v] = out_a[i]
+                    if rc == 0:
+                        if owed[v] > 0:  # nothing is nearer than the node just settled
+                            target = v
+                            reach = k
+                            break
+                        stack[n_stack] = v
+                        n_stack += 1
+                    else:
+                        size = _push(heap_key, heap_node, size, 2 * nd + (owed[v] == 0), v)
+            if target != -1:
+                break
+        work += n_settled
+        if target == -1 or work > budget:
+            return False
+        v = target
+        while v != source:
+            _send(pred[v], v, pred_arc[v], n_p, sink, used, matched_arc, waiting, taken)
+            v = pred[v]
+        if shortcut:
+            v = sink
+            while owed[v] == 0:
+                _send(v, nxt[v], nxt_arc[v], n_p, sink, used, matched_arc, waiting, taken)
+                v = nxt[v]
+            target = v
+        released[source] = False
+        owed[target] -= 1
+        for i in range(n_settled):
+            u = settled[i]
+            if dist[u] < reach:
+                d[u] += reach - dist[u]
+        for i in range(n_seen):
+            u = seen[i]
+            dist[u] = inf
+            done[u] = False
+    return True
+
+
+@_jit
+def _tight_to_owed(
+    n_p,
+    n_s,
+    ap,
+    a_s,
+    aw,
+    s_arcs,
+    s_start,
+    used,
+    matched_arc,
+    waiting,
+    taken,
+    base,
+    load,
+    d,
+    owed,
+    done,
+    mark,
+    queue,
+    nxt,
+    nxt_arc,
+    limit,
+):
+    """Whether a path of arcs of reduced cost 0 through nodes not yet settled (``done``)
+    leads from the sink to a node owed one; if so nxt, nxt_arc hold it. Searched
+    backwards from the nodes owed one (breadth first, at most ``limit`` nodes): from
+    the sink forwards, as Dijkstra goes, the arcs of reduced cost 0 can reach
+    thousands of nodes before one owed one. Settled nodes are left out: their
+    distances are about to move, and the path to the sink runs through them."""
+    sink = n_p + n_s
+    mark[0] += 1  # this search's stamp; mark[v + 1] is v's
+    stamp = mark[0]
+    head = 0
+    tail = 0
+    for v in range(sink):
+        if owed[v] > 0:
+            mark[v + 1] = stamp
+            queue[tail] = v
+            tail += 1
+    while head < tail and tail < limit:
+        v = queue[head]
+        head += 1
+        dv = d[v]
+        if v < n_p:  # from its supporter, or from the sink if it waits
+            a = matched_arc[v]
+            if a != -1:
+                x = n_p + a_s[a]
+                if aw[a] + dv - d[x] == 0 and mark[x + 1] != stamp and not done[x]:
+                    mark[x + 1] = stamp
+                    nxt[x] = v
+                    nxt_arc[x] = a
+                    queue[tail] = x
+                    tail += 1
+            elif waiting[v] and dv - d[sink] == 0:
+                nxt[sink] = v
+                nxt_arc[sink] = -1
+                return True
+        else:  # from a participant along an unused arc; from the sink if a place is taken
+            s = v - n_p
+            if taken[s] > 0 and -load * (base[s] + taken[s] - 1) + dv - d[sink] == 0:
+                nxt[sink] = v
+                nxt_arc[sink] = -1
+                return True
+            for i in range(s_start[s], s_start[s + 1]):
+                a = s_arcs[i]
+                x = ap[a]
+                if not used[a] and -aw[a] + dv - d[x] == 0 and mark[x + 1] != stamp and not done[x]:
+                    mark[x + 1] = stamp
+                    nxt[x] = v
+                    nxt_arc[x] = a
+                    queue[tail] = x
+                    tail += 1
+    return False
+
+
+@_jit
+def _send(u, v, a, n_p, sink, used, matched_arc, waiting, taken):
+    """One unit along the residual arc u -> v (pair arc a, or -1)."""
+    if u < n_p:
+        if v < sink:  # p -> s along a pair arc
+            used[a] = True
+            matched_arc[u] = a
+        else:  # p -> sink: p waits
+            waiting[u] = True
+            matched_arc[u] = -1
+    elif u < sink:
+        if v < n_p:  # s -> p: p leaves s
+            used[a] = False
+            if matched_arc[v] == a:
+                matched_arc[v] = -1
+        else:  # s -> sink: one more place taken
+            taken[u - n_p] += 1
+    elif v < n_p:  # sink -> p: p stops waiting
+        waiting[v] = False
+    else:  # sink -> s: one place given back
+        taken[v - n_p] -= 1
