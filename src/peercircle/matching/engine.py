@@ -990,13 +990,22 @@ def _pair_reasons(
     metres: int,
     vocabulary: Mapping[str, str] | None,
     new_people: int,
+    times: dict[frozenset[str], str] | None = None,
 ) -> tuple[str, ...]:
+    """The reasons a pair was made, in plain words. ``times`` keeps the words for sets of
+    shared times already written (many pairs share the same ones)."""
     reasons = [f"both {_tag_words(t, vocabulary)}" for t in sorted(p.tags & s.tags)]
-    shared = sorted(p.slots & s.slots, key=_SLOT_BIT.__getitem__)
-    words = [_SLOT_WORDS[x] for x in shared[:3]]
-    if len(shared) > 3:
-        words.append(f"{len(shared) - 3} more times a week")
-    reasons.append("both free on " + _and(words))
+    both = p.slots & s.slots
+    said = None if times is None else times.get(both)
+    if said is None:
+        shared = sorted(both, key=_SLOT_BIT.__getitem__)
+        words = [_SLOT_WORDS[x] for x in shared[:3]]
+        if len(shared) > 3:
+            words.append(f"{len(shared) - 3} more times a week")
+        said = "both free on " + _and(words)
+        if times is not None:
+            times[both] = said
+    reasons.append(said)
     if fmt == "in_person":
         reasons.append(f"{_km(metres)} apart, to meet in person")
     elif fmt == "online":
@@ -1303,12 +1312,20 @@ def _result(
     free = new_people < enc.s_places
     free_arc = np.zeros(enc.P, dtype=bool)
     free_arc[arcs.p[free[arcs.s]]] = True
+    # Each participant's pair as plain lists: reading numpy arrays one item at a time
+    # costs more than writing the reasons.
+    partner_of = partner.tolist()
+    s_of, metres_of, score_of = (
+        np.where(partner >= 0, np.r_[column, -1][partner], -1).tolist()
+        for column in (arcs.s, arcs.metres, arcs.score)
+    )
+    new_of, has_arcs_of, free_arc_of = new_people.tolist(), has_arcs.tolist(), free_arc.tolist()
+    words: dict[frozenset[str], str] = {}  # the shared times, in words
     for i, p in enumerate(people):
-        a = int(partner[i])
-        if a >= 0:
-            j = int(arcs.s[a])
+        if partner_of[i] >= 0:
+            j = s_of[i]
             s = helpers[j]
-            metres = int(arcs.metres[a])
+            metres = metres_of[i]
             fmt: Format = (
                 "in_person" if metres >= 0 else ("online" if "online" in p.formats & s.formats
                                                  else "phone")
@@ -1318,14 +1335,14 @@ def _result(
                     p.id,
                     s.id,
                     fmt,
-                    _points_to_score(arcs.score[a]),
-                    _pair_reasons(p, s, fmt, metres, vocabulary, int(new_people[j])),
+                    _points_to_score(score_of[i]),
+                    _pair_reasons(p, s, fmt, metres, vocabulary, new_of[j], words),
                     round(metres / 1000, 1) if metres >= 0 else None,
                 )  # fmt: skip
             )
-        elif not has_arcs[i]:
+        elif not has_arcs_of[i]:
             unmatched.append(Unmatched(p.id, *_diagnose(model, p, i, max_m)))
-        elif objective == "best_total" and free_arc[i]:
+        elif objective == "best_total" and free_arc_of[i]:
             unmatched.append(
                 Unmatched(
                     p.id,
