@@ -345,7 +345,7 @@ def report(r: dict[str, Any], aims: dict[str, float]) -> None:
         e, b, g, i = row["exact"], row["bounded"], row["greedy"], row["independent"]
         print(
             f"    engine, proven optimal: {e['seconds']:6.2f} s  {e['pairs']:>6,} pairs  "
-            f"score {e['total_score']:>12,.2f}  ({e['rounds']} solver runs, "
+            f"score {e['total_score']:>12,.2f}  ({e['rounds']} rounds, "
             f"{e['candidates']:,} candidate pairs, optimal={e['optimal']}; median of 3 runs: "
             + ", ".join(f"{t:.2f}" for t in e["all_seconds"])
             + " s)"

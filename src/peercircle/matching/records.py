@@ -327,5 +327,5 @@ class Result:
     total_score: float
     load_cost: float
     optimal: bool
-    rounds: int  # solver runs: 1, plus one per round that added candidates
+    rounds: int  # 1, plus one per round that added candidates (solved afresh, or mended)
     candidates: int  # participant-supporter arcs the last solver run was given
