@@ -82,15 +82,19 @@ _SLOT_BIT = {slot: i for i, slot in enumerate(SLOTS)}
 _MAX_ROUNDS = 50
 
 DEFAULT_MAX_DISTANCE_KM = 15.0
-DEFAULT_TOP_K = 16
+# Each participant's candidates before the check: with later rounds mended, a
+# smaller first graph costs less than the extra round it brings (10,000 x 2,000:
+# about 15% quicker than 16; 50,000 x 10,000 the same; docs/matching.md).
+DEFAULT_TOP_K = 8
 # Mending a flow (``_reoptimise``) instead of solving afresh: only where at most
 # the larger of these share of participants have a new pair (the second round
-# gives about half of them one, and solving afresh is then quicker), and while its
-# searches do no more work than this many times the graph's arcs and nodes (on
-# the bench programmes it won up to about 15 times, and lost at 22 and more).
+# gives a quarter to a half of them one and is solved afresh: mending it took
+# three times as long at 50,000 x 10,000), and while its searches do no more work
+# than this many times the graph's arcs and nodes (on the bench programmes it won
+# where it needed up to about 15 times, broke even near 20 and lost at 50).
 _MEND_FEW = 64
-_MEND_SHARE = 10
-_MEND_WORK = 32
+_MEND_SHARE = 20
+_MEND_WORK = 16
 
 
 # --- points -----------------------------------------------------------------------------
