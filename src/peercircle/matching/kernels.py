@@ -354,6 +354,7 @@ def cut(counts, k, passes):
 
 @_jit
 def _push(heap_key, heap_node, size, key, node):
+    """Put (key, node) on the binary heap of ``size`` entries; returns the new size."""
     i = size
     while i > 0:
         up = (i - 1) >> 1
@@ -369,6 +370,7 @@ def _push(heap_key, heap_node, size, key, node):
 
 @_jit
 def _pop(heap_key, heap_node, size):
+    """Take the entry of least key off the heap: (key, node, new size)."""
     key = heap_key[0]
     node = heap_node[0]
     size -= 1
@@ -540,29 +542,9 @@ def reoptimise(
                 target = u
                 reach = k
                 break
-            if u == sink and _tight_to_owed(
-                n_p,
-                n_s,
-                ap,
-                a_s,
-                aw,
-                s_arcs,
-                s_start,
-                used,
-                matched_arc,
-                waiting,
-                taken,
-                base,
-                load,
-                d,
-                owed,
-                done,
-                mark,
-                queue,
-                nxt,
-                nxt_arc,
-                n,
-            ):
+            if u == sink and _tight_to_owed(n_p, n_s, ap, a_s, aw, s_arcs, s_start, used,
+                                            matched_arc, waiting, taken, base, load, d, owed,
+                                            done, mark, queue, nxt, nxt_arc, n):  # fmt: skip
                 # Nothing is nearer than the sink, and a path of reduced cost 0 leads on
                 # from it to a node owed one: the rest of the path is that one.
                 target = sink
@@ -654,29 +636,8 @@ def reoptimise(
 
 
 @_jit
-def _tight_to_owed(
-    n_p,
-    n_s,
-    ap,
-    a_s,
-    aw,
-    s_arcs,
-    s_start,
-    used,
-    matched_arc,
-    waiting,
-    taken,
-    base,
-    load,
-    d,
-    owed,
-    done,
-    mark,
-    queue,
-    nxt,
-    nxt_arc,
-    limit,
-):
+def _tight_to_owed(n_p, n_s, ap, a_s, aw, s_arcs, s_start, used, matched_arc, waiting, taken,
+                   base, load, d, owed, done, mark, queue, nxt, nxt_arc, limit):  # fmt: skip
     """Whether a path of arcs of reduced cost 0 through nodes not yet settled (``done``)
     leads from the sink to a node owed one; if so nxt, nxt_arc hold it. Searched
     backwards from the nodes owed one (breadth first, at most ``limit`` nodes): from
