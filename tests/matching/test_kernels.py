@@ -346,6 +346,16 @@ def _residual_distances(n_p, n_s, p, s, weight, used, places, base, load):
     return np.array(d, dtype=np.int64)
 
 
+def _reoptimise(n_p, n_s, p, s, weight, used, places, base, load, d, most, budget):
+    """kernels.reoptimise on arcs sorted by participant, each supporter's listed."""
+    s_arcs = np.argsort(s, kind="stable")
+    return kernels.reoptimise(
+        n_p, n_s, p, s, weight, np.searchsorted(p, np.arange(n_p + 1)), s_arcs,
+        np.searchsorted(s[s_arcs], np.arange(n_s + 1)), used, places, base, load, d, engine.INF,
+        most, budget,
+    )  # fmt: skip
+
+
 def _mend(rng, budget=10**9, most=10**9):
     """An optimal flow on some of a programme's arcs, the rest added, and reoptimise's answer
     on all of them beside the optimum's cost."""
@@ -356,12 +366,7 @@ def _mend(rng, budget=10**9, most=10**9):
     used[np.flatnonzero(before)[used_before]] = True
     d = _residual_distances(n_p, n_s, p[before], s[before], weight[before], used_before, places,
                             base, load)  # fmt: skip
-    s_arcs = np.argsort(s, kind="stable")
-    ok = kernels.reoptimise(
-        n_p, n_s, p, s, weight, np.searchsorted(p, np.arange(n_p + 1)), s_arcs,
-        np.searchsorted(s[s_arcs], np.arange(n_s + 1)), used, places, base, load, d, engine.INF,
-        most, budget,
-    )  # fmt: skip
+    ok = _reoptimise(n_p, n_s, p, s, weight, used, places, base, load, d, most, budget)
     best, _ = _optimum(n_p, n_s, p, s, weight, places, base, load)
     return ok, used, best, (n_p, n_s, p, s, weight, places, base, load, used_before, before, d)
 
@@ -402,10 +407,5 @@ def test_mending_gives_up_on_distances_that_do_not_hold_or_too_much_work():
     _, used = _optimum(n_p, n_s, p, s, weight, places, base, load)
     d = _residual_distances(n_p, n_s, p, s, weight, used, places, base, load)
     d[n_p : n_p + n_s] += 1000  # every supporter far dearer than its free place says
-    s_arcs = np.argsort(s, kind="stable")
     assert places.any()
-    assert not kernels.reoptimise(
-        n_p, n_s, p, s, weight, np.searchsorted(p, np.arange(n_p + 1)), s_arcs,
-        np.searchsorted(s[s_arcs], np.arange(n_s + 1)), used.copy(), places, base, load, d,
-        engine.INF, 10**9, 10**9,
-    )  # fmt: skip
+    assert not _reoptimise(n_p, n_s, p, s, weight, used.copy(), places, base, load, d, 10**9, 10**9)

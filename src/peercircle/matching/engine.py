@@ -1242,7 +1242,8 @@ def match(
         used = None
         # Mended from the last flow where few participants have a new pair (the
         # rounds after the second); solved afresh where many do (mending re-routes
-        # them one path at a time: the second round re-routes about half of them).
+        # them one path at a time: the second round gives a quarter to a half of
+        # them a new pair).
         if bonus == sol.bonus and moved.size <= _mend_most(enc.P):
             used = _reoptimise(enc, pts, graph, keys[sol.used], d_p, d_s, bonus)
         if used is None:

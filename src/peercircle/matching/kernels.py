@@ -544,7 +544,7 @@ def reoptimise(
                 break
             if u == sink and _tight_to_owed(n_p, n_s, ap, a_s, aw, s_arcs, s_start, used,
                                             matched_arc, waiting, taken, base, load, d, owed,
-                                            done, mark, queue, nxt, nxt_arc, n):  # fmt: skip
+                                            done, mark, queue, nxt, nxt_arc):  # fmt: skip
                 # Nothing is nearer than the sink, and a path of reduced cost 0 leads on
                 # from it to a node owed one: the rest of the path is that one.
                 target = sink
@@ -637,10 +637,10 @@ def reoptimise(
 
 @_jit
 def _tight_to_owed(n_p, n_s, ap, a_s, aw, s_arcs, s_start, used, matched_arc, waiting, taken,
-                   base, load, d, owed, done, mark, queue, nxt, nxt_arc, limit):  # fmt: skip
+                   base, load, d, owed, done, mark, queue, nxt, nxt_arc):  # fmt: skip
     """Whether a path of arcs of reduced cost 0 through nodes not yet settled (``done``)
     leads from the sink to a node owed one; if so nxt, nxt_arc hold it. Searched
-    backwards from the nodes owed one (breadth first, at most ``limit`` nodes): from
+    backwards from the nodes owed one (breadth first, each node once): from
     the sink forwards, as Dijkstra goes, the arcs of reduced cost 0 can reach
     thousands of nodes before one owed one. Settled nodes are left out: their
     distances are about to move, and the path to the sink runs through them."""
@@ -654,7 +654,7 @@ def _tight_to_owed(n_p, n_s, ap, a_s, aw, s_arcs, s_start, used, matched_arc, wa
             mark[v + 1] = stamp
             queue[tail] = v
             tail += 1
-    while head < tail and tail < limit:
+    while head < tail:
         v = queue[head]
         head += 1
         dv = d[v]
