@@ -164,6 +164,46 @@ def test_best_entries_are_each_lines_highest_first_come_first(seed):
     assert (cut > 0).any() and (cut == -1).any()
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_best_per_column_keeps_each_columns_highest_then_lowest_row(seed):
+    rng = np.random.default_rng(seed)
+    n_cols, n_rows = 12, 40
+    pairs = rng.permutation(n_cols * n_rows)[: rng.integers(50, 300)]  # each pair once
+    cols, rows = pairs // n_rows, pairs % n_rows
+    keys = rng.choice([3, 5, 5, 5, 8, 9], size=pairs.size).astype(np.int64)  # many ties
+    k = rng.integers(0, 7, n_cols)
+    k[0] = 50  # more than the column has: all of it
+    got = kernels.best_per_column(cols, keys, rows, k, n_cols)
+    # The sort it stands for: by column, key highest first, row lowest first; cut to k.
+    order = np.lexsort((rows, -keys, cols))
+    first = np.searchsorted(cols[order], cols[order])
+    expected = order[(np.arange(order.size) - first) < k[cols[order]]]
+    assert got.tolist() == expected.tolist()
+    assert 0 < got.size < pairs.size
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_merging_sorted_arcs_gives_what_union_gives(seed):
+    rng = np.random.default_rng(seed)
+    S = 9
+
+    def arcs(n):  # sorted and unique, as union leaves them; some in person
+        keys = np.sort(rng.choice(60 * S, size=n, replace=False))
+        # A pair met in person is always the same distance apart.
+        metres = np.where(rng.random(n) < 0.5, keys * 7 % 9000, -1)
+        return engine._Arcs(keys // S, keys % S, rng.integers(1, 4, n) * 10, metres)
+
+    graph, added = arcs(int(rng.integers(0, 200))), arcs(int(rng.integers(0, 60)))
+    if seed == 0:  # a pair in both, online in the graph, in person and scoring more added
+        added = engine._Arcs(graph.p[:1], graph.s[:1], graph.score[:1] + 5, np.array([10]))
+        graph.metres[0] = -1
+    got = graph.merged(added, S)
+    expected = engine._Arcs.union([graph, added], S)
+    for name in ("p", "s", "score", "metres"):
+        assert getattr(got, name).tolist() == getattr(expected, name).tolist(), name
+    assert got.p.size >= graph.p.size
+
+
 def _distances_by_hand(d_p, d_s, up, us, uw, mp, ms, mw, rounds):
     """Bellman-Ford as plain passes over every arc (the vectorised form it replaced)."""
     d_p, d_s = d_p.copy(), d_s.copy()

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -450,6 +451,31 @@ class _Arcs:
         keep = order[np.r_[True, key[1:] != key[:-1]]]
         return cls(p[keep], s[keep], score[keep], metres[keep])
 
+    def merged(self, other: _Arcs, S: int) -> _Arcs:
+        """``union([self, other])`` where both are already sorted and unique (as union
+        leaves them), by one merge instead of a sort: the rounds add a few pairs to
+        a graph of many."""
+        if not other.p.size:
+            return self
+        mine, theirs = self.keys(S), other.keys(S)
+        at = np.searchsorted(mine, theirs)
+        both = at < mine.size
+        both[both] = mine[at[both]] == theirs[both]
+        # Where a pair is in both, union's choice: the higher score, then in person.
+        a, b = at[both], np.flatnonzero(both)
+        better = (other.score[b] > self.score[a]) | (
+            (other.score[b] == self.score[a]) & (other.metres[b] >= 0) & (self.metres[a] < 0)
+        )
+        a, b = a[better], b[better]
+        new, where = np.flatnonzero(~both), at[~both]
+        parts = []
+        for old, add in ((self.p, other.p), (self.s, other.s), (self.score, other.score),
+                         (self.metres, other.metres)):  # fmt: skip
+            kept = old.copy()
+            kept[a] = add[b]
+            parts.append(np.insert(kept, where, add[new]))
+        return _Arcs(*parts)
+
 
 def _concat(parts: Sequence[_Arcs]) -> _Arcs:
     """The parts one after another (not sorted; nothing taken out)."""
@@ -506,6 +532,23 @@ class _Pool:
 
 def _threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
+
+
+_pool_lock = threading.Lock()
+_pool_of: dict[int, ThreadPoolExecutor] = {}  # by process id
+
+
+def _workers() -> ThreadPoolExecutor:
+    """The threads the passes over blocks share, started once per process: starting
+    them for every pass cost more than some passes (a round's check takes about
+    20 ms at 10,000 x 2,000). Keyed by process, since a forked child has none of
+    its parent's threads."""
+    pid = os.getpid()
+    with _pool_lock:
+        if pid not in _pool_of:
+            _pool_of.clear()
+            _pool_of[pid] = ThreadPoolExecutor(_threads(), thread_name_prefix="matching")
+        return _pool_of[pid]
 
 
 def _jitter(rows: I64, width: int) -> tuple[npt.NDArray[np.uint8], I64]:
@@ -613,19 +656,7 @@ def _best_per_supporter(arcs: _Arcs, k: I64, points: Callable[[I64], I64]) -> _A
     to the participant first in order). No pair may come twice."""
     if not arcs.p.size:
         return arcs
-    # One sort on (supporter, score highest first, participant) packed in 63
-    # bits where they fit: every key differs, so a fast unstable sort is exact.
-    low = int(arcs.score.max()) - arcs.score
-    p_bits = int(arcs.p.max()).bit_length()
-    low_bits = int(low.max()).bit_length()
-    if int(arcs.s.max()).bit_length() + low_bits + p_bits <= 63:
-        composite = (arcs.s << (low_bits + p_bits)) | (low << p_bits) | arcs.p
-        order = np.argsort(composite, kind="quicksort")
-    else:
-        order = np.lexsort((arcs.p, low, arcs.s))
-    s = arcs.s[order]
-    first = np.searchsorted(s, s)
-    pick = order[(np.arange(s.size) - first) < k[s]]
+    pick = kernels.best_per_column(arcs.s, arcs.score, arcs.p, k, k.size)
     return _Arcs(arcs.p[pick], arcs.s[pick], points(arcs.score[pick]), arcs.metres[pick])
 
 
@@ -648,8 +679,7 @@ def _remote_candidates(model: _Model, groups: list[_Group], top_k: int) -> _Pool
             jobs.append(
                 (rows, group.cols, prefs, np.minimum(k_s[group.cols], np.maximum(share, 2)))
             )
-    with ThreadPoolExecutor(_threads()) as pool:
-        done = list(pool.map(lambda j: _remote_strip(model, j[0], j[1], j[2], top_k, j[3]), jobs))
+    done = list(_workers().map(lambda j: _remote_strip(model, j[0], j[1], j[2], top_k, j[3]), jobs))
     blocks = []
     row_parts, col_parts = [], []
     for row_arcs, col_arcs, strip_theta, block in done:
@@ -736,8 +766,7 @@ def _in_person_candidates(model: _Model, max_m: int, top_k: int) -> _Pool:
         )
 
     batches = _batches(jobs, [rows.size * cols.size for rows, cols, _ in jobs], _STRIP // 2)
-    with ThreadPoolExecutor(_threads()) as pool:
-        done = list(pool.map(lambda batch: [strip(*job) for job in batch], batches))
+    done = list(_workers().map(lambda batch: [strip(*job) for job in batch], batches))
     row_parts, col_parts, blocks = [], [], []
     for row_arcs, col_arcs, cut, block in (one for batch in done for one in batch):
         row_parts.append(row_arcs)
@@ -938,8 +967,7 @@ def _violations(
         return _Arcs(p, s, points, metres)
 
     batches = _batches(pool.blocks, [b.values.size for b in pool.blocks], _STRIP)
-    with ThreadPoolExecutor(_threads()) as workers:
-        found = list(workers.map(lambda batch: [check(b) for b in batch], batches))
+    found = list(_workers().map(lambda batch: [check(b) for b in batch], batches))
     return _Arcs.union([arcs for batch in found for arcs in batch], enc.S)
 
 
@@ -1234,7 +1262,7 @@ def match(
         moved = np.unique(np.concatenate([extra.p, arcs.p[back]]))  # who has a new pair
         far = keys[~sol.used & (slack >= min(_near(pts), best))]
         far = far[_outside(far, returned)]
-        arcs = _Arcs.union([arcs, extra], enc.S)
+        arcs = arcs.merged(extra, enc.S)
         in_graph = _outside(arcs.keys(enc.S), far)
         # The bonus is worked out on every candidate, not only the graph's.
         bonus = _bonus(enc, pts, arcs, objective)

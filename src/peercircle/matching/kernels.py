@@ -1,8 +1,9 @@
 """Compiled loops for the matching engine's passes over every pair and every arc.
 
-Scoring candidates (``rank_block``, ``cut``, ``kept``, ``best_entries``) and
-checking left-out pairs (``improving``, ``settle_distances``) touch each of
-hundreds of millions of pairs or every arc of each round's flow; as numpy
+Scoring candidates (``rank_block``, ``cut``, ``kept``, ``best_entries``,
+``best_per_column``) and checking left-out pairs (``improving``,
+``settle_distances``) touch each of hundreds of millions of pairs or every arc
+of each round's flow; as numpy
 expressions each pass over a block was a dozen passes over memory. These loops
 (numba, compiled on first use and cached, see ``_jit``) do each in one, without
 the GIL, so the engine's threads share the work. They compute exactly what the
@@ -275,6 +276,52 @@ def best_entries(values, k_row, k_col):
             cc[n] = j
             n += 1
     return rr[:n_r], rc[:n_r], cr, cc, cut
+
+
+@_jit
+def best_per_column(cols, keys, rows, k, n_cols):
+    """Positions of each column's k[col] best entries (highest key first, then the lowest
+    row), given as parallel arrays in any order; no (col, row) may come twice. The
+    positions come column by column, each column's best first: what a sort on
+    (col, key descending, row) then a cut to k[col] keeps, in one pass."""
+    k_max = 1
+    for j in range(n_cols):
+        k_max = max(k_max, k[j])
+    best = np.empty((n_cols, k_max), dtype=np.int64)  # positions, best first
+    found = np.zeros(n_cols, dtype=np.int64)
+    for e in range(cols.shape[0]):
+        j = cols[e]
+        kj = k[j]
+        if kj <= 0:
+            continue
+        v = keys[e]
+        r = rows[e]
+        n = found[j]
+        if n == kj:  # full: only an entry better than the last gets in
+            last = best[j, kj - 1]
+            if v < keys[last] or (v == keys[last] and r > rows[last]):
+                continue
+            at = kj - 1
+        else:
+            at = n
+            found[j] = n + 1
+        while at > 0:
+            prev = best[j, at - 1]
+            if keys[prev] > v or (keys[prev] == v and rows[prev] < r):
+                break
+            best[j, at] = prev
+            at -= 1
+        best[j, at] = e
+    total = 0
+    for j in range(n_cols):
+        total += found[j]
+    out = np.empty(total, dtype=np.int64)
+    n = 0
+    for j in range(n_cols):
+        for f in range(found[j]):
+            out[n] = best[j, f]
+            n += 1
+    return out
 
 
 @_jit
