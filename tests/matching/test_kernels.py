@@ -308,6 +308,30 @@ def test_matching_works_where_no_cache_can_be_written():
     assert done.stdout.strip() == "1"
 
 
+def test_a_forked_process_matches_with_threads_of_its_own():
+    # The threads are started once per process; a child forked after the parent
+    # matched (a server's workers) has none of them and must start its own.
+    code = (
+        "import multiprocessing\n"
+        "from peercircle.matching import Participant, Supporter, match\n"
+        "p = [Participant(id='p', languages={'en'}, slots={'tue-evening'}, formats={'online'})]\n"
+        "s = [Supporter(id='s', languages={'en'}, slots={'tue-evening'}, formats={'online'},"
+        " places=1)]\n"
+        "def child():\n"
+        "    assert len(match(p, s).pairs) == 1\n"
+        "if __name__ == '__main__':\n"
+        "    assert len(match(p, s).pairs) == 1\n"
+        "    worker = multiprocessing.get_context('fork').Process(target=child)\n"
+        "    worker.start()\n"
+        "    worker.join(60)\n"
+        "    print('child exit', worker.exitcode)\n"
+        "    worker.kill()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "child exit 0"
+
+
 # --- mending a flow after pairs are added (reoptimise) ---------------------------------------
 
 
