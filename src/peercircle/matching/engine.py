@@ -40,6 +40,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from typing import TypeVar
 
 import numpy as np
@@ -135,25 +136,27 @@ def _points_to_score(points: int | np.integer) -> float:
 
 
 def _bitsets(
-    rows: Sequence[Iterable[str]] | Mapping[int, Iterable[str]],
+    rows: Sequence[Collection[str]] | Mapping[int, Collection[str]],
     index: Mapping[str, int],
     words: int,
     n: int | None = None,
 ) -> U64:
-    """One bitset per row: rows as a sequence of iterables, or as {row: iterable} for
+    """One bitset per row: rows as a sequence of collections, or as {row: collection} for
     the rows that have any of the n rows in all."""
     out = np.zeros((len(rows) if n is None else n, words), dtype=np.uint64)
-    r: list[int] = []
-    b: list[int] = []
-    for i, items in rows.items() if isinstance(rows, Mapping) else enumerate(rows):
-        for item in items:
-            r.append(i)
-            b.append(index[item])
-    if r:
-        bits = np.asarray(b, dtype=np.int64)
+    if isinstance(rows, Mapping):
+        which = np.fromiter(rows.keys(), np.int64, len(rows))
+        items = list(rows.values())
+    else:
+        which = np.arange(len(rows), dtype=np.int64)
+        items = list(rows)
+    counts = np.fromiter(map(len, items), np.int64, len(items))
+    total = int(counts.sum())
+    if total:
+        bits = np.fromiter(map(index.__getitem__, chain.from_iterable(items)), np.int64, total)
         np.bitwise_or.at(
             out,
-            (np.asarray(r, dtype=np.int64), bits // 64),
+            (np.repeat(which, counts), bits // 64),
             np.left_shift(np.uint64(1), (bits % 64).astype(np.uint64)),
         )
     return out
@@ -162,7 +165,9 @@ def _bitsets(
 def _masks(rows: Sequence[frozenset[str]], bit: Mapping[str, int]) -> U64:
     """Each row's items as a bit mask (``bit``: an item's bit position)."""
     counts = np.fromiter(map(len, rows), np.int64, len(rows))
-    bits = np.fromiter((bit[x] for items in rows for x in items), np.uint64, int(counts.sum()))
+    bits = np.fromiter(
+        map(bit.__getitem__, chain.from_iterable(rows)), np.uint64, int(counts.sum())
+    )
     out = np.zeros(len(rows), dtype=np.uint64)
     np.add.at(out, np.repeat(np.arange(len(rows)), counts), np.uint64(1) << bits)  # bits differ
     return out
