@@ -556,6 +556,18 @@ def _workers() -> ThreadPoolExecutor:
         return _pool_of[pid]
 
 
+def _forget_workers() -> None:
+    """In a forked child: a new lock (the parent's may have been held by a thread the
+    child does not have) and no threads."""
+    global _pool_lock
+    _pool_lock = threading.Lock()
+    _pool_of.clear()
+
+
+if hasattr(os, "register_at_fork"):  # where processes can fork
+    os.register_at_fork(after_in_child=_forget_workers)
+
+
 def _jitter(rows: I64, width: int) -> tuple[npt.NDArray[np.uint8], I64]:
     """A tie-breaker in 0..63 per entry, different from row to row: entry (i, j) of a
     block of ``rows`` by ``width`` gets ``table[offsets[i] + j]``.
