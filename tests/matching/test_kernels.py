@@ -290,16 +290,19 @@ def test_cut_levels_are_the_numpy_passes(seed):
     assert (jcut < 64).any() and (jcut == 64).any() and (level == 0).any() and (level > 1).any()
 
 
+# One participant and one supporter who fit, as code for a fresh Python process.
+_ONE_PAIR = (
+    "from peercircle.matching import Participant, Supporter, match\n"
+    "p = [Participant(id='p', languages={'en'}, slots={'tue-evening'}, formats={'online'})]\n"
+    "s = [Supporter(id='s', languages={'en'}, slots={'tue-evening'}, formats={'online'},"
+    " places=1)]\n"
+)
+
+
 def test_matching_works_where_no_cache_can_be_written():
     # Numba finds no place for its cache (as in a read-only install and home):
     # the loops compile in memory instead of failing at import.
-    code = (
-        "from peercircle.matching import Participant, Supporter, match\n"
-        "p = [Participant(id='p', languages={'en'}, slots={'tue-evening'}, formats={'online'})]\n"
-        "s = [Supporter(id='s', languages={'en'}, slots={'tue-evening'}, formats={'online'},"
-        " places=1)]\n"
-        "print(len(match(p, s).pairs))\n"
-    )
+    code = _ONE_PAIR + "print(len(match(p, s).pairs))\n"
     env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "numba.core.caching.ZipCacheLocator"}
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
@@ -311,12 +314,8 @@ def test_matching_works_where_no_cache_can_be_written():
 def test_a_forked_process_matches_with_threads_of_its_own():
     # The threads are started once per process; a child forked after the parent
     # matched (a server's workers) has none of them and must start its own.
-    code = (
+    code = _ONE_PAIR + (
         "import multiprocessing\n"
-        "from peercircle.matching import Participant, Supporter, match\n"
-        "p = [Participant(id='p', languages={'en'}, slots={'tue-evening'}, formats={'online'})]\n"
-        "s = [Supporter(id='s', languages={'en'}, slots={'tue-evening'}, formats={'online'},"
-        " places=1)]\n"
         "def child():\n"
         "    assert len(match(p, s).pairs) == 1\n"
         "if __name__ == '__main__':\n"
@@ -461,8 +460,8 @@ def test_mending_cases_change_the_flow():
 def test_mending_gives_up_on_distances_that_do_not_hold_or_too_much_work():
     # Seed 0 has work to do (its flow changes); with no budget, or no one allowed
     # to let go, it is refused.
-    assert _mend(np.random.default_rng(0))[0]
     ok, used, _, (*_, used_before, before, _) = _mend(np.random.default_rng(0))
+    assert ok
     assert not np.array_equal(used[before], used_before) or used[~before].any()
     assert not _mend(np.random.default_rng(0), budget=0)[0]
     assert not _mend(np.random.default_rng(0), most=0)[0]

@@ -540,28 +540,26 @@ def _threads() -> int:
 
 
 _pool_lock = threading.Lock()
-_pool_of: dict[int, ThreadPoolExecutor] = {}  # by process id
+_workers_pool: ThreadPoolExecutor | None = None
 
 
 def _workers() -> ThreadPoolExecutor:
     """The threads the passes over blocks share, started once per process: starting
     them for every pass cost more than some passes (a round's check takes about
-    20 ms at 10,000 x 2,000). Keyed by process, since a forked child has none of
-    its parent's threads."""
-    pid = os.getpid()
+    20 ms at 10,000 x 2,000). A forked child starts its own (``_forget_workers``)."""
+    global _workers_pool
     with _pool_lock:
-        if pid not in _pool_of:
-            _pool_of.clear()
-            _pool_of[pid] = ThreadPoolExecutor(_threads(), thread_name_prefix="matching")
-        return _pool_of[pid]
+        if _workers_pool is None:
+            _workers_pool = ThreadPoolExecutor(_threads(), thread_name_prefix="matching")
+        return _workers_pool
 
 
 def _forget_workers() -> None:
-    """In a forked child: a new lock (the parent's may have been held by a thread the
-    child does not have) and no threads."""
-    global _pool_lock
+    """In a forked child, which has none of its parent's threads: no pool, and a new
+    lock (the parent's may have been held by a thread the child does not have)."""
+    global _pool_lock, _workers_pool
     _pool_lock = threading.Lock()
-    _pool_of.clear()
+    _workers_pool = None
 
 
 if hasattr(os, "register_at_fork"):  # where processes can fork

@@ -3,14 +3,14 @@
 Scoring candidates (``rank_block``, ``cut``, ``kept``, ``best_entries``,
 ``best_per_column``) and checking left-out pairs (``improving``,
 ``settle_distances``) touch each of hundreds of millions of pairs or every arc
-of each round's flow; as numpy
-expressions each pass over a block was a dozen passes over memory. These loops
-(numba, compiled on first use and cached, see ``_jit``) do each in one, without
-the GIL, so the engine's threads share the work. They compute exactly what the
-numpy they replaced did: tests/matching/test_kernels.py compares each with a
-plain version on random blocks. ``reoptimise`` mends a flow after pairs are added
-to its graph (successive shortest paths) instead of solving again from nothing;
-its tests compare the result with OR-Tools' optimum. See docs/matching.md.
+of each round's flow; as numpy expressions each pass over a block was a dozen
+passes over memory. These loops (numba, compiled on first use and cached, see
+``_jit``) do each in one, without the GIL, so the engine's threads share the
+work. They compute exactly what the numpy they replaced did:
+tests/matching/test_kernels.py compares each with a plain version on random
+blocks. ``reoptimise`` mends a flow after pairs are added to its graph
+(successive shortest paths) instead of solving again from nothing; its tests
+compare the result with OR-Tools' optimum. See docs/matching.md.
 """
 
 from __future__ import annotations
