@@ -717,6 +717,35 @@ def test_the_model_trains_from_jsonl_files(tmp_path: Path):
     assert figures["cv_false_alarms_none_low"] <= 0.05
 
 
+def test_the_model_reads_runs_of_three_words():
+    from peercircle.safety.screening.model import _names, features
+
+    found = features("up the bridge tonight")
+    assert ("t:up the bridge", 0, 13) in found
+    assert ("t:the bridge tonight", 3, 21) in found
+    # Scoring reads the same names the evidence is drawn from.
+    assert _names("up the bridge tonight") == {name for name, _, _ in found}
+
+
+def test_a_run_of_three_words_can_carry_what_its_words_and_pairs_cannot(tmp_path: Path):
+    from peercircle.safety.screening.model import train
+
+    # Every word and every word pair of "walk the bridge" is as common in the
+    # quiet messages as in the serious ones; only the run of three tells them apart.
+    lines = []
+    for n in range(30):
+        lines.append(
+            {"text": f"walk the bridge {n}", "level": "imminent", "categories": ["suicide"]}
+        )
+        lines.append({"text": f"walk the dog {n}", "level": "none", "categories": []})
+        lines.append({"text": f"clean the bridge {n}", "level": "none", "categories": []})
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    data, figures = train([path])
+    assert data["weights"]["t:walk the bridge"] > 0
+    assert figures["cv_recall_high_imminent"] >= 0.9
+
+
 # --- The pattern index: the fast way finds what trying everything finds ---------
 
 

@@ -1,6 +1,6 @@
-"""A learned second opinion for risk screening: a linear model over the words of a
-message, trained on the development sets, that raises a message the rules did not
-flag to "high" when it is very sure.
+"""A learned second opinion for risk screening: a linear model over the words, word
+pairs and runs of three words of a message, trained on the development sets, that
+raises a message the rules did not flag to "high" when it is very sure.
 
 The rules come first and say most; the model only speaks where no rule found high
 or imminent risk and no rule match was cancelled as a figure of speech, a
@@ -69,11 +69,16 @@ class Opinion:
 
 
 def features(text: str) -> list[tuple[str, int, int]]:
-    """The words and word pairs of a normalised text, with their spans."""
+    """The words, word pairs and runs of three words of a normalised text, with
+    their spans."""
     tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
     found = [(f"w:{word}", start, end) for word, start, end in tokens]
     for (first, start, _), (second, _, end) in zip(tokens, tokens[1:], strict=False):
         found.append((f"b:{first} {second}", start, end))
+    for (first, start, _), (second, _, _), (third, _, end) in zip(
+        tokens, tokens[1:], tokens[2:], strict=False
+    ):
+        found.append((f"t:{first} {second} {third}", start, end))
     return found
 
 
@@ -87,6 +92,7 @@ def _names(text: str) -> set[str]:
     tokens = _TOKEN.findall(text)
     names = {f"w:{word}" for word in tokens}
     names.update(f"b:{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    names.update(f"t:{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False))
     return names
 
 
