@@ -521,6 +521,26 @@ def test_risky_word_soup_gets_a_consistent_result(text, language):
         assert text[e.start : e.end] == e.text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("s u i c i d e", "suicide"),
+        ("k.m.s", "kms"),
+        ("thinkin bout s.u.i.c.i.d.e a lot", "thinkin bout suicide a lot"),
+        # A one-letter word beside letters joined by hyphens or dots stays a word.
+        ("mynd i'w l-l-a-d-d o heno", "mynd i w lad o heno"),
+        ("i l.l.a.d.d fy hun", "i lad fy hun"),
+        # A Welsh double letter may stand as one letter between dots.
+        ("ll.y.n.c.u", "lyncu"),
+        # A full stop after the last letter ends the sentence, it does not join.
+        ("tar med k n i v. han", "tar med kniv. han"),
+        ("self-harm", "self harm"),
+    ],
+)
+def test_letters_spelled_out_with_one_separator_are_joined(text, expected):
+    assert normalise(text).text == expected
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(min_size=1, max_size=200))
 def test_normalised_offsets_map_back_into_the_original(text):

@@ -14,12 +14,13 @@ The steps, in order (each is linear in the length of the text):
    delete zero-width and other invisible characters.
 2. delete apostrophes ("i'm" → "im", "don't" → "dont"), but an apostrophe
    before a lone n, r or w becomes a space (Welsh "dw i'n" → "dw i n", "i'r"
-   → "i r"); a hyphen between letters becomes a space ("self-harm" → "self
-   harm").
+   → "i r").
 3. leetspeak inside words: 1→i, 3→e, 4→a, 0→o, @→a, $→s, !→i, 5→s, 7→t
    ("su1c1de", "k!ll", "d1e"), but not in numbers, times, ordinals or amounts
    ("30", "4am", "1st", "100mg") and not a "!" that ends a word.
-4. join letters spaced or dotted out ("s u i c i d e", "k.m.s").
+4. join letters spaced or dotted out, one separator all along ("s u i c i d e",
+   "k.m.s", "l-l-a-d-d"); then a hyphen between letters becomes a space
+   ("self-harm" → "self harm").
 5. collapse repeated letters ("diiieee" → "die", "kill" → "kil"), but keep a
    double e or o ("soon" is not "son", "see" is not "se"). Rule patterns get
    the same treatment when they are loaded, so rule authors write words as they
@@ -253,8 +254,20 @@ def unleet(text: str) -> str:
 _MAYBE_LEET = re.compile(r"[^\W\d_][013457@$!]|[013457@$][^\W\d_]")
 
 # Three or more single letters separated by one or two spaces, dots, hyphens,
-# underscores or asterisks: "s u i c i d e", "k.m.s".
-_SPACED = re.compile(r"(?<!\w)[^\W\d_](?:[ .\-_*]{1,2}[^\W\d_](?!\w)){2,}")
+# underscores or asterisks, the same all along: "s u i c i d e", "k.m.s",
+# "l-l-a-d-d" (with dots, hyphens, underscores or asterisks a Welsh double letter
+# may stand as one: "ll.y.n.c.u"). A one-letter word beside letters joined by
+# marks stays a word ("i'w l-l-a-d-d o").
+_LETTER = r"[^\W\d_]"
+_UNIT = r"(?:ll|dd|ch|ff|ng|rh|th|ph|" + _LETTER + ")"
+_SPACED_MARKS = re.compile(
+    rf"(?<!\w){_UNIT}(?P<sep>[ ]?[.\-_*][ ]?){_UNIT}(?!\w)(?:(?P=sep){_UNIT}(?!\w))+"
+)
+_NOT_MARKED_AFTER = r"(?!\w)(?![.\-_*][^\W\d_])"
+_SPACED_SPACES = re.compile(
+    rf"(?<!\w)(?<![^\W\d_][.\-_*]){_LETTER}(?P<sep>[ ]{{1,2}}){_LETTER}{_NOT_MARKED_AFTER}"
+    rf"(?:(?P=sep){_LETTER}{_NOT_MARKED_AFTER})+"
+)
 _SEPARATOR = re.compile(r"[ .\-_*]+")
 # A letter repeated: every run of three or more ("diiieee", "sooo"), and a double
 # letter except "ee" and "oo", which tell words apart ("soon" and "son", "see"
@@ -286,16 +299,17 @@ def normalise(
         folded, offsets = _deletions(
             folded, offsets, [(m.start(), m.end()) for m in _APOSTROPHE.finditer(folded)]
         )
-    if "-" in folded:
-        folded = _HYPHEN.sub(" ", folded)
     folded = unleet(folded)
-    spans = [
+    spans = sorted(
         (s.start(), s.end())
-        for m in _SPACED.finditer(folded)
+        for spaced in (_SPACED_MARKS, _SPACED_SPACES)
+        for m in spaced.finditer(folded)
         for s in _SEPARATOR.finditer(folded, m.start(), m.end())
-    ]
+    )
     if spans:
         folded, offsets = _deletions(folded, offsets, spans)
+    if "-" in folded:
+        folded = _HYPHEN.sub(" ", folded)
     folded, offsets = _collapse(folded, offsets)
     if spelling:
         edits = [
