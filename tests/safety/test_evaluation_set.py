@@ -81,7 +81,8 @@ def test_field_values_are_allowed(name):
     path, prefix = SETS[name]
     for item in _load(path):
         where = item["id"]
-        assert re.fullmatch(rf"{prefix}-\d{{4}}", item["id"]), where
+        # Four digits, zero-padded, then five from 10000 on.
+        assert re.fullmatch(rf"{prefix}-(?:\d{{4}}|[1-9]\d{{4}})", item["id"]), where
         assert item["language"] in LANGUAGES, where
         assert isinstance(item["text"], str) and item["text"].strip(), where
         assert item["text"] == item["text"].strip(), where
