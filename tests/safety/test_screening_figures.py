@@ -37,12 +37,12 @@ def _recall(screened: list[tuple[dict, str]], language: str | None = None) -> tu
     return sum(RANK[level] >= RANK["high"] for level in serious), len(serious)
 
 
-#: Aims these tests hold the engine to that are not met yet (issue 4 stays open):
-#: recall on high and imminent (0.82 to 0.87 on this set as the rules grew and the
-#: model was retrained) and, since the model was retrained on 7,000 development
-#: messages, Danish recall (18 of 21, one short of 0.90; 19 of 21 before). The
-#: marks say so in every run and keep the aims as they are; take a mark off when
-#: its aim is met.
+#: The aim these tests hold the engine to that is not met yet (issue 4 stays open):
+#: recall on high and imminent (0.82 to 0.89 on this set as the rules grew and the
+#: model was retrained; 0.887 with engine 1.7). The mark says so in every run and
+#: keeps the aim as it is; take it off when the aim is met. Welsh and Danish recall
+#: carry no mark (21 and 19 of 21 with engine 1.7), so a change that loses either
+#: fails the suite.
 NOT_MET_YET = pytest.mark.xfail(
     reason="aim not met yet on the held-out set (see docs/screening.md, Known weak points)",
     strict=False,
@@ -65,7 +65,7 @@ def test_false_alarms_on_none_and_low_are_at_most_5_percent(screened):
     )
 
 
-@pytest.mark.parametrize("language", ["cy", pytest.param("da", marks=NOT_MET_YET)])
+@pytest.mark.parametrize("language", ["cy", "da"])
 def test_welsh_and_danish_recall_is_at_least_90_percent(screened, language):
     caught, total = _recall(screened, language)
     assert total >= 15
