@@ -48,6 +48,7 @@ SETS = {
     "evaluation": DATA / "evaluation.jsonl",
     "development": DATA / "development.jsonl",
     "development_more": DATA / "development_more.jsonl",
+    "new_writers": DATA / "new_writers.jsonl",
 }
 RANK = {level: index for index, level in enumerate(LEVELS)}
 SERIOUS = RANK["high"]

@@ -20,6 +20,7 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "screening"
 DEVELOPMENT = DATA / "development.jsonl"
 DEVELOPMENT_MORE = DATA / "development_more.jsonl"
 EVALUATION = DATA / "evaluation.jsonl"
+NEW_WRITERS = DATA / "new_writers.jsonl"
 
 FIELDS = ["id", "language", "text", "level", "categories", "kind", "note"]
 LEVELS = {"none", "low", "moderate", "high", "imminent"}
@@ -32,6 +33,7 @@ SETS = {
     "development": (DEVELOPMENT, "dev"),
     "development_more": (DEVELOPMENT_MORE, "dm"),
     "evaluation": (EVALUATION, "ev"),
+    "new_writers": (NEW_WRITERS, "nw"),
 }
 
 
@@ -67,6 +69,11 @@ def development_more() -> list[dict]:
 @pytest.fixture(scope="module")
 def evaluation() -> list[dict]:
     return _load(EVALUATION)
+
+
+@pytest.fixture(scope="module")
+def new_writers() -> list[dict]:
+    return _load(NEW_WRITERS)
 
 
 @pytest.mark.parametrize("name", sorted(SETS))
@@ -123,9 +130,12 @@ def test_hard_negatives_and_ordinary_chat_are_not_risk(name):
             assert item["level"] in {"none", "low"}, item["id"]
 
 
-def test_no_duplicate_texts_within_or_across_sets(development, development_more, evaluation):
+def test_no_duplicate_texts_within_or_across_sets(
+    development, development_more, evaluation, new_writers
+):
     texts = Counter(
-        _normalised(item["text"]) for item in development + development_more + evaluation
+        _normalised(item["text"])
+        for item in development + development_more + evaluation + new_writers
     )
     assert [t for t, n in texts.items() if n > 1] == []
 
