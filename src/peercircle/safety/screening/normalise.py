@@ -263,9 +263,9 @@ _UNIT = r"(?:ll|dd|ch|ff|ng|rh|th|ph|" + _LETTER + ")"
 _SPACED_MARKS = re.compile(
     rf"(?<!\w){_UNIT}(?P<sep>[ ]?[.\-_*][ ]?){_UNIT}(?!\w)(?:(?P=sep){_UNIT}(?!\w))+"
 )
-_NOT_MARKED_AFTER = r"(?!\w)(?![.\-_*][^\W\d_])"
+_NOT_MARKED_AFTER = rf"(?!\w)(?![.\-_*]{_LETTER})"
 _SPACED_SPACES = re.compile(
-    rf"(?<!\w)(?<![^\W\d_][.\-_*]){_LETTER}(?P<sep>[ ]{{1,2}}){_LETTER}{_NOT_MARKED_AFTER}"
+    rf"(?<!\w)(?<!{_LETTER}[.\-_*]){_LETTER}(?P<sep>[ ]{{1,2}}){_LETTER}{_NOT_MARKED_AFTER}"
     rf"(?:(?P=sep){_LETTER}{_NOT_MARKED_AFTER})+"
 )
 _SEPARATOR = re.compile(r"[ .\-_*]+")
