@@ -140,8 +140,9 @@ def test_no_duplicate_texts_within_or_across_sets(
     assert [t for t, n in texts.items() if n > 1] == []
 
 
-def test_no_evaluation_message_is_a_near_copy_of_a_development_message(
-    development, development_more, evaluation
+@pytest.mark.parametrize("held_out", ["evaluation", "new_writers"])
+def test_no_held_out_message_is_a_near_copy_of_a_development_message(
+    development, development_more, held_out, request
 ):
     """Held-out messages are written separately, not the tuning ones with a word changed.
 
@@ -150,7 +151,7 @@ def test_no_evaluation_message_is_a_near_copy_of_a_development_message(
     """
     dev_words = [(item["id"], _words(item["text"])) for item in development + development_more]
     near = []
-    for item in evaluation:
+    for item in request.getfixturevalue(held_out):
         words = _words(item["text"])
         if len(words) < 6:
             continue
