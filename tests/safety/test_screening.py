@@ -766,6 +766,36 @@ def test_a_run_of_three_words_can_carry_what_its_words_and_pairs_cannot(tmp_path
     assert figures["cv_recall_high_imminent"] >= 0.9
 
 
+def test_cross_validation_holds_out_whole_writers_batches():
+    from peercircle.safety.screening.model import _batch
+
+    # From dm-1253 on, each writer's 100 messages have consecutive ids.
+    assert _batch({"id": "dm-1253"}, 0) == _batch({"id": "dm-1352"}, 1)
+    assert _batch({"id": "dm-1352"}, 1) != _batch({"id": "dm-1353"}, 2)
+    assert _batch({"id": "dm-10453"}, 0) == _batch({"id": "dm-10552"}, 7)
+    assert _batch({"id": "dm-0001"}, 0) == _batch({"id": "dm-0100"}, 1)
+    assert _batch({"id": "dm-0100"}, 0) != _batch({"id": "dm-0101"}, 1)
+    assert _batch({"id": "dm-1252"}, 0) != _batch({"id": "dm-1253"}, 1)
+    # Anything else is a batch of its own.
+    assert _batch({"id": "dev-0001"}, 0) != _batch({"id": "dev-0002"}, 1)
+    assert _batch({"text": "no id"}, 3) != _batch({"text": "no id"}, 4)
+
+
+def test_the_model_is_the_average_of_fits_in_different_orders():
+    import numpy as np
+
+    from peercircle.safety.screening.model import AVERAGED, _fit, _fit_one
+
+    rows = [[0, 1], [1, 2], [2, 3], [0, 3], [1], [2]] * 5
+    targets = np.array([1, 0, 0, 1, 0, 0] * 5, dtype=float)
+    weights, bias = _fit(rows, targets, 4, 0)
+    fits = [_fit_one(rows, targets, 4, 100 * k) for k in range(AVERAGED)]
+    assert AVERAGED > 1
+    assert not np.allclose(fits[0][0], fits[1][0])
+    assert np.allclose(weights, sum(w for w, _ in fits) / AVERAGED)
+    assert bias == pytest.approx(sum(b for _, b in fits) / AVERAGED)
+
+
 # --- The pattern index: the fast way finds what trying everything finds ---------
 
 
