@@ -189,6 +189,26 @@ def test_writer_at_risk_is_about_self():
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sui cidal again", "suicidal again"),
+        ("over dose", "overdose"),
+        ("selv mordstanker", "selvmordstanker"),
+        # A word split off a stem is joined only where the stem then ends: ordinary
+        # words next to each other stay apart.
+        ("han går hjem", "han går hjem"),
+        ("hun har mistet sit job", "hun har mistet sit job"),
+        ("I will be at home", "i wil be at home"),
+    ],
+)
+def test_a_word_split_in_two_is_joined_only_where_it_ends(text, expected):
+    from peercircle.safety.screening import engine
+
+    joined = normalise(text, engine._joinable(), engine._masked(), engine._spelling())
+    assert joined.text == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "kms",

@@ -433,7 +433,9 @@ def collapse(word: str) -> str:
 
 
 def joinable_pattern(stems: Iterable[str]) -> re.Pattern[str] | None:
-    """A pattern that finds any of ``stems`` split once by spaces, dots or hyphens.
+    """A pattern that finds any of ``stems`` split once by spaces, dots or hyphens,
+    ending where a word ends: "sui cidal" is joined, but "han går" (Danish "he goes")
+    is not read as "hang" followed by "år".
 
     Stems are given normalised (``collapse(fold(...))``), at least four letters.
     """
@@ -443,4 +445,4 @@ def joinable_pattern(stems: Iterable[str]) -> re.Pattern[str] | None:
             alternatives.append(re.escape(stem[:cut]) + r"[ .\-_*]{1,2}" + re.escape(stem[cut:]))
     if not alternatives:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + ")")
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
