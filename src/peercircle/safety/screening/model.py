@@ -107,23 +107,26 @@ def opinion(model: Model, text: str) -> Opinion | None:
     names = _names(text)
     if not names:
         return None
-    get = model.weights.get
-    total = model.bias
-    for name in names:
-        total += get(name, 0.0)
-    score = _sigmoid(total)
+    # Only the names with a weight are summed; the set intersection finds them in C.
+    weights = model.weights
+    weighed = names & weights.keys()
+    if not weighed:
+        return None
+    score = _sigmoid(model.bias + sum(weights[name] for name in weighed))
     if score < model.threshold:
         return None
-    weights = model.weights
-    best = max(features(text), key=lambda f: weights.get(f[0], 0.0))
-    category = max(
-        CATEGORIES,
-        key=lambda c: (
-            model.category_bias.get(c, 0.0)
-            + sum(model.category_weights.get(c, {}).get(name, 0.0) for name in names)
-        ),
+    # The evidence: the first word, pair or run of three that weighs the most.
+    top = max(weights[name] for name in weighed)
+    start, end = next((s, e) for name, s, e in features(text) if weights.get(name) == top)
+    category = max(CATEGORIES, key=lambda c: _category_score(model, c, names))
+    return Opinion(score, category, start, end)
+
+
+def _category_score(model: Model, category: str, names: set[str]) -> float:
+    weights = model.category_weights.get(category, {})
+    return model.category_bias.get(category, 0.0) + sum(
+        weights[name] for name in names & weights.keys()
     )
-    return Opinion(score, category, best[1], best[2])
 
 
 @cache
