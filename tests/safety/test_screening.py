@@ -710,9 +710,10 @@ def _tiny_model():
     from peercircle.safety.screening.model import Model
 
     return Model(
-        weights={"w:zebra": 10.0},
+        weights={"w:zebra": 10.0, "w:okapi": 20.0},  # scores 0.993 and 1.000
         bias=-5.0,
         threshold=0.9,
+        strict_threshold=0.999,
         category_weights={"abuse": {"w:zebra": 1.0}},
         category_bias={},
     )
@@ -731,14 +732,45 @@ def test_the_model_raises_a_message_the_rules_did_not_flag(monkeypatch):
     assert text[evidence.start : evidence.end] == evidence.text
 
 
-def test_the_model_does_not_overrule_a_cancelled_match_or_a_rule(monkeypatch):
+def test_the_model_does_not_overrule_a_rule(monkeypatch):
     from peercircle.safety.screening import engine
 
     monkeypatch.setattr(engine, "load_model", _tiny_model)
-    assert screen("I'm not suicidal, just a zebra").level in ("none", "low")
-    result = screen("zebra. I want to kill myself tonight")
+    result = screen("okapi. I want to kill myself tonight")
     assert result.level == "imminent"
     assert "model.serious" not in {e.rule for e in result.evidence}
+
+
+def test_the_model_overrules_a_cancelled_match_only_above_its_strict_threshold(monkeypatch):
+    from peercircle.safety.screening import engine
+
+    monkeypatch.setattr(engine, "load_model", _tiny_model)
+    # The negation cancels the rule match; 0.993 is above the threshold, not the strict one.
+    assert screen("I'm not suicidal, just a zebra").level in ("none", "low")
+    assert screen("just a zebra").level == "high"
+    result = screen("I'm not suicidal, just an okapi")
+    assert result.level == "high"
+    assert "model.serious" in {e.rule for e in result.evidence}
+    assert "en.context.negation" in {e.rule for e in result.evidence}
+
+
+def test_the_model_is_not_asked_about_a_known_figure_of_speech(monkeypatch):
+    from peercircle.safety.screening import engine
+
+    monkeypatch.setattr(engine, "load_model", _tiny_model)
+    # A rule matches "kill him" and the figure of speech cancels it.
+    result = screen("I'll kill him if he eats my leftovers again, okapi")
+    assert result.level in ("none", "low")
+    assert "en.figure.hyperbole" in {e.rule for e in result.evidence}
+    assert "model.serious" not in {e.rule for e in result.evidence}
+
+
+def test_the_shipped_model_is_stricter_where_a_rule_match_was_cancelled():
+    from peercircle.safety.screening.model import load_model
+
+    model = load_model()
+    assert model is not None
+    assert model.threshold < model.strict_threshold < 1
 
 
 def test_the_model_trains_from_jsonl_files(tmp_path: Path):

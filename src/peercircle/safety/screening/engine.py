@@ -41,8 +41,8 @@ from peercircle.safety.screening.rules import (
     load,
 )
 
-# Rules or model changed: 1.1 to 1.5 on 3 December 2026, 1.6 to 2.0 on 4 December.
-ENGINE_VERSION = "2.0"
+# Rules or model changed: 1.1 to 1.5 on 3 December 2026, 1.6 to 2.2 on 4 December.
+ENGINE_VERSION = "2.2"
 # The evidence name of the learned second opinion (model.py).
 MODEL_RULE = "model.serious"
 
@@ -134,29 +134,35 @@ def screen(text: object, language: object = DEFAULT_LANGUAGE) -> ScreeningResult
         norm = normalise(message[start:end], _joinable(), _masked(), _spelling())
         windows.append((norm, start))
         findings.extend(_findings(norm, start, code))
-    if _second_opinion_wanted(findings):
-        findings.extend(_second_opinion(windows, code))
+    wanted = _second_opinion_wanted(findings)
+    if wanted is not None:
+        findings.extend(_second_opinion(windows, code, strict=wanted == "strict"))
     return _result(findings, message, code)
 
 
-def _second_opinion_wanted(findings: list[_Finding]) -> bool:
-    """The learned model speaks only where no rule found high or imminent risk
-    and no rule match was cancelled (a figure of speech, a negation, the past,
-    general talk): those messages are the rules' to judge."""
+def _second_opinion_wanted(findings: list[_Finding]) -> str | None:
+    """Whether the learned model may speak. Not where a rule found high or
+    imminent risk, nor where a match was a known figure of speech ("I'd kill for a
+    cup of tea"): None. Only above its stricter threshold where a rule match was
+    cancelled by a cue read around it (a negation, the past, recovery, general
+    talk), since cue words can be misread: "strict". Otherwise "yes"."""
+    wanted = "yes"
     for f in findings:
-        if f.counted and _RANK[f.level] >= _RANK["high"]:
-            return False
-        if ".context." in f.rule or ".figure." in f.rule:
-            return False
-    return True
+        if (f.counted and _RANK[f.level] >= _RANK["high"]) or ".figure." in f.rule:
+            return None
+        if ".context." in f.rule:
+            wanted = "strict"
+    return wanted
 
 
-def _second_opinion(windows: list[tuple[Normalised, int]], code: str) -> list[_Finding]:
+def _second_opinion(
+    windows: list[tuple[Normalised, int]], code: str, strict: bool = False
+) -> list[_Finding]:
     model = load_model()
     if model is None:
         return []
     for norm, offset in windows:
-        seen = opinion(model, norm.text)
+        seen = opinion(model, norm.text, strict)
         if seen is not None:
             reader = _Reader(load(code), norm, offset)
             about = reader._about(seen.start, seen.end, reflexive=True)

@@ -24,7 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
     print(
         f"trained on {int(figures['messages'])} development messages; threshold "
-        f"{figures['threshold']:.3f}; cross-validated recall on high and imminent "
+        f"{figures['threshold']:.3f} ({data['strict_threshold']:.3f} where a rule match was "
+        "cancelled); cross-validated recall on high and imminent "
         f"{figures['cv_recall_high_imminent']:.3f} at {figures['cv_false_alarms_none_low']:.3f} "
         "false alarms on none and low (the model alone)"
     )
