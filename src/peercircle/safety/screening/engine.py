@@ -41,8 +41,8 @@ from peercircle.safety.screening.rules import (
     load,
 )
 
-# Rules or model changed: 1.1 to 1.5 on 3 December 2026, 1.6 to 2.2 on 4 December.
-ENGINE_VERSION = "2.2"
+# Rules or model changed: 1.1 to 1.5 on 3 December 2026, 1.6 to 2.3 on 4 December.
+ENGINE_VERSION = "2.3"
 # The evidence name of the learned second opinion (model.py).
 MODEL_RULE = "model.serious"
 
