@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from peercircle.safety.screening.model import load_model, opinion
 from peercircle.safety.screening.normalise import (
@@ -140,13 +140,13 @@ def screen(text: object, language: object = DEFAULT_LANGUAGE) -> ScreeningResult
     return _result(findings, message, code)
 
 
-def _second_opinion_wanted(findings: list[_Finding]) -> str | None:
+def _second_opinion_wanted(findings: list[_Finding]) -> Literal["yes", "strict"] | None:
     """Whether the learned model may speak. Not where a rule found high or
     imminent risk, nor where a match was a known figure of speech ("I'd kill for a
     cup of tea"): None. Only above its stricter threshold where a rule match was
     cancelled by a cue read around it (a negation, the past, recovery, general
     talk), since cue words can be misread: "strict". Otherwise "yes"."""
-    wanted = "yes"
+    wanted: Literal["yes", "strict"] = "yes"
     for f in findings:
         if (f.counted and _RANK[f.level] >= _RANK["high"]) or ".figure." in f.rule:
             return None
